@@ -1,0 +1,205 @@
+"""The original release's text formats (``qwen`` and ``llama``): render and import.
+
+Rendering is exact: an original record imported and rendered back in its own format
+equals the source, and a Qwen record rendered as Llama equals the release's Llama file.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tool_reflect.errors import RecordError
+from tool_reflect.formats.prompts import (
+    TOOL_RESPONSE_PREFIX,
+    split_system_prompt,
+    text_system_prompt,
+)
+from tool_reflect.parsing import parse_output
+from tool_reflect.records import GroundTruth, Message, RepairItem, ToolCall
+
+TEXT_FORMATS = ("qwen", "llama")
+
+
+def render_call(call: ToolCall, fmt: str) -> str:
+    """One call in a text format."""
+    if fmt == "qwen":
+        return "<tool_call>\n" + json.dumps({"name": call.name, "arguments": call.arguments}) + "\n</tool_call>"
+    if fmt == "llama":
+        return json.dumps([{"name": call.name, "parameters": call.arguments}])
+    raise ValueError(f"unknown text format {fmt!r}; expected one of {TEXT_FORMATS}")
+
+
+def render_calls(calls: list[ToolCall], fmt: str) -> str:
+    """Several calls, one block (Qwen) or one single-element array (Llama) per line."""
+    return "\n".join(render_call(c, fmt) for c in calls)
+
+
+def render_assistant(msg: Message, fmt: str) -> str:
+    if fmt in msg.raw:
+        return msg.raw[fmt]
+    return (msg.content or "") + "\n" + render_calls(msg.tool_calls, fmt)
+
+
+def render_tool_turn(calls: list[ToolCall], results: list[Message]) -> str:
+    """A ``Tool response:`` user turn: successes as ``{name, arguments, results}``
+    (indented), errors as the error objects themselves (compact), as in the release."""
+    by_id = {c.id: c for c in calls}
+    entries: list[Any] = []
+    for r in results:
+        if r.error:
+            entries.append(r.content)
+        else:
+            call = by_id.get(r.tool_call_id) or ToolCall(r.name or "", {})
+            entries.append({"name": call.name, "arguments": call.arguments, "results": r.content})
+    if any(r.error for r in results):
+        return TOOL_RESPONSE_PREFIX + json.dumps(entries)
+    return TOOL_RESPONSE_PREFIX + json.dumps(entries, indent=4)
+
+
+def render_conversation(item: RepairItem, fmt: str) -> list[dict[str, str]]:
+    """System prompt plus the transcript, as ``{role, content}`` text messages."""
+    system = item.system_raw.get(fmt) or text_system_prompt(item.tools, fmt)
+    out = [{"role": "system", "content": system}]
+    last_calls: list[ToolCall] = []
+    pending: list[Message] = []
+    for msg in item.messages + [Message(role="user")]:  # sentinel flushes tool results
+        if msg.role == "tool":
+            pending.append(msg)
+            continue
+        if pending:
+            text = next((p.raw[fmt] for p in pending if fmt in p.raw), None)
+            out.append({"role": "user", "content": text or render_tool_turn(last_calls, pending)})
+            pending = []
+        if msg.role == "assistant":
+            last_calls = msg.tool_calls
+            out.append({"role": "assistant", "content": render_assistant(msg, fmt)})
+        elif msg.content or msg.raw:
+            out.append({"role": "user", "content": msg.raw.get(fmt, msg.content)})
+    return out
+
+
+def render_ground_truth(gt: GroundTruth, fmt: str) -> str:
+    """The target completion text in a text format."""
+    if fmt in gt.raw:
+        return gt.raw[fmt]
+    parts = []
+    if gt.reflection is not None:
+        parts.append(f"<reflect>{gt.reflection}</reflect>")
+    if gt.calls:
+        parts.append(render_calls(gt.calls, fmt))
+    if gt.final is not None:
+        parts.append(f"<final>{gt.final}</final>")
+    return gt.sep.join(parts)
+
+
+def render_text_record(item: RepairItem, fmt: str) -> dict[str, Any]:
+    """An original-release record: ``{"messages": [...], "ground_truth": "..."}``."""
+    return {"messages": render_conversation(item, fmt),
+            "ground_truth": render_ground_truth(item.ground_truth, fmt)}
+
+
+# ---------------------------------------------------------------- import
+
+
+def import_text_record(rec: Any, fmt: str, item_id: str,
+                       provenance: dict[str, Any] | None = None) -> RepairItem:
+    """Convert one original-release record into a canonical item (lossless)."""
+    if fmt not in TEXT_FORMATS:
+        raise ValueError(f"unknown text format {fmt!r}; expected one of {TEXT_FORMATS}")
+    if not isinstance(rec, dict):
+        raise RecordError("must be a JSON object", field="record")
+    msgs, gt_text = rec.get("messages"), rec.get("ground_truth")
+    if not isinstance(msgs, list) or not msgs:
+        raise RecordError("is missing or not a non-empty list", field="messages")
+    if not isinstance(gt_text, str):
+        raise RecordError("is missing or not a string", field="ground_truth")
+    for i, m in enumerate(msgs):
+        if not (isinstance(m, dict) and isinstance(m.get("role"), str)
+                and isinstance(m.get("content"), str)):
+            raise RecordError("must be an object with string 'role' and 'content'",
+                              field=f"messages[{i}]")
+    if msgs[0]["role"] != "system":
+        raise RecordError("first message must be the system prompt", field="messages[0].role")
+    split = split_system_prompt(msgs[0]["content"])
+    if split is None:
+        raise RecordError("no parsable <tools> block", field="messages[0].content")
+    tools, system_text = split
+    item = RepairItem(id=item_id, tools=tools, messages=[], ground_truth=GroundTruth(None),
+                      provenance=dict(provenance or {}, format=fmt))
+    if system_text != text_system_prompt(tools, fmt):
+        item.system_raw[fmt] = system_text
+    item.messages = _import_turns(msgs[1:], fmt)
+    item.ground_truth = import_ground_truth(gt_text, fmt)
+    return item
+
+
+def _import_turns(msgs: list[dict[str, str]], fmt: str) -> list[Message]:
+    out: list[Message] = []
+    last_calls: list[ToolCall] = []
+    n_calls = 0
+    for i, m in enumerate(msgs, 1):
+        role, content = m["role"], m["content"]
+        if role == "assistant":
+            calls = _calls_of(content, fmt, f"messages[{i}].content")
+            for c in calls:
+                c.id = f"call_{n_calls}"
+                n_calls += 1
+            msg = Message(role="assistant", content="", tool_calls=calls)
+            if render_assistant(msg, fmt) != content:
+                msg.raw[fmt] = content
+            out.append(msg)
+            last_calls = calls
+        elif role == "user" and content.startswith(TOOL_RESPONSE_PREFIX) and last_calls:
+            out.extend(_tool_messages(content, last_calls, fmt))
+            last_calls = []
+        elif role == "user":
+            out.append(Message(role="user", content=content))
+        else:
+            raise RecordError(f"unexpected role {role!r}", field=f"messages[{i}].role")
+    return out
+
+
+def _calls_of(text: str, fmt: str, fld: str) -> list[ToolCall]:
+    parsed = parse_output(text)
+    if parsed.errors or not parsed.calls:
+        codes = ", ".join(parsed.issue_codes) or "no call found"
+        raise RecordError(f"assistant turn is not a valid {fmt} call ({codes})", field=fld)
+    return parsed.calls
+
+
+def _tool_messages(content: str, calls: list[ToolCall], fmt: str) -> list[Message]:
+    try:
+        entries = json.loads(content[len(TOOL_RESPONSE_PREFIX):])
+    except ValueError:
+        entries = None
+    msgs: list[Message] = []
+    if isinstance(entries, list) and len(entries) == len(calls):
+        for call, e in zip(calls, entries):
+            ok = isinstance(e, dict) and set(e) == {"name", "arguments", "results"}
+            msgs.append(Message(role="tool", tool_call_id=call.id, name=call.name,
+                                content=e["results"] if ok else e, error=not ok))
+    else:  # not one entry per call: keep the whole response on the last call
+        msgs = [Message(role="tool", tool_call_id=calls[-1].id, name=calls[-1].name,
+                        content=entries if entries is not None else content, error=True)]
+    if render_tool_turn(calls, msgs) != content:
+        msgs[0].raw[fmt] = content
+    return msgs
+
+
+def import_ground_truth(text: str, fmt: str) -> GroundTruth:
+    """Split a ground-truth completion into reflection, calls and final answer."""
+    parsed = parse_output(text)
+    gt = GroundTruth(reflection=None, calls=parsed.calls)
+    low = text.lower()
+    a, b = low.find("<reflect>"), low.find("</reflect>")
+    if a >= 0 and b > a:
+        gt.reflection = text[a + len("<reflect>"):b]
+        after = text[b + len("</reflect>"):]
+        gt.sep = after[:len(after) - len(after.lstrip())] or "\n\n"
+    f1, f2 = low.rfind("<final>"), low.rfind("</final>")
+    if parsed.final is not None and f2 > f1 > b:
+        gt.final = text[f1 + len("<final>"):f2]
+    if render_ground_truth(gt, fmt) != text:
+        gt.raw[fmt] = text
+    return gt

@@ -1,0 +1,314 @@
+"""The one parser: model output (any supported format) -> reflection, calls, final answer.
+
+Used by the benchmark metric, the reward and the importers alike. It never raises and
+runs in linear time: tags are found with ``str.find`` and JSON with the C decoder, and
+no regular expression here can backtrack.
+
+What counts as a call:
+- a ``<tool_call>…</tool_call>`` block (Qwen/Hermes style), ``arguments`` or ``parameters``;
+- a JSON object ``{"name": …, "parameters"|"arguments": …}`` or an array of them standing
+  in the answer text (Llama style);
+- an OpenAI-style ``tool_calls`` list when the output is a message dict (native style).
+
+What never counts: anything inside ``<think>`` (closed, or unclosed to the end), inside
+the ``<reflect>`` block, inside ``<final>``, or inside a markdown code fence. Malformed call
+blocks are reported as typed :class:`Issue` s, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tool_reflect.records import ToolCall
+
+MAX_CALLS = 64
+MAX_ISSUES = 32
+_DECODER = json.JSONDecoder()
+# A Llama-style call starts like `[{"name":` or `{"name":`; linear (no nested quantifiers).
+_CALL_START = re.compile(r'(?:\[\s*)?\{\s*"name"\s*:')
+_ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A format problem. ``severity`` is ``error`` (a call attempt was lost or malformed:
+    the output cannot be exactly right) or ``warning`` (untidy, but calls are intact)."""
+
+    code: str
+    detail: str = ""
+    severity: str = "error"
+
+
+@dataclass
+class ParsedOutput:
+    """What a completion holds, after ``<think>`` removal."""
+
+    reflect: str | None = None
+    final: str | None = None
+    calls: list[ToolCall] = field(default_factory=list)
+    styles: list[str] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def issue_codes(self) -> list[str]:
+        return [i.code for i in self.issues]
+
+    def add(self, code: str, detail: str = "", severity: str = "error") -> None:
+        if len(self.issues) < MAX_ISSUES:
+            self.issues.append(Issue(code, detail[:120], severity))
+        elif self.issues[-1].code != "too_many_issues":
+            self.issues.append(Issue("too_many_issues", "", "error"))
+
+
+def parse_output(output: Any, expected_format: str | None = None) -> ParsedOutput:
+    """Parse a completion (text, or an OpenAI-style message dict). Never raises."""
+    parsed = ParsedOutput()
+    try:
+        _parse_into(parsed, output)
+    except Exception as exc:  # defensive: a parser bug must not crash an eval or a training run
+        parsed.add("parser_failure", f"{type(exc).__name__}: {exc}")
+    if expected_format is not None:
+        for style in sorted(set(parsed.styles) - {expected_format, "native"}):
+            parsed.add(f"wrong_call_format:{style}", f"expected {expected_format}", "warning")
+    return parsed
+
+
+def _parse_into(parsed: ParsedOutput, output: Any) -> None:
+    native_calls: list[Any] = []
+    if isinstance(output, dict):
+        native_calls = output.get("tool_calls") or []
+        output = output.get("content") or ""
+    if output is None:
+        output = ""
+    if not isinstance(output, str):
+        parsed.add("not_text", type(output).__name__)
+        return
+    text = strip_think(output, parsed)
+    if not text.strip() and not native_calls:
+        parsed.add("empty_output", severity="warning")
+        return
+    rest = _take_reflect(text, parsed)
+    rest = _mask_fences(rest, parsed)
+    rest = _take_final(rest, parsed)
+    rest = _take_tagged_calls(rest, parsed)
+    _take_json_calls(rest, parsed)
+    for i, raw in enumerate(native_calls if isinstance(native_calls, list) else [native_calls]):
+        _add_call(parsed, _unwrap_native(raw), "native", f"tool_calls[{i}]")
+
+
+def _lower(s: str) -> str:
+    """Lower-case ASCII letters only, so indices stay aligned with the original."""
+    return s.lower() if s.isascii() else s.translate(_ASCII_LOWER)
+
+
+def _spans(text: str, low: str, open_tag: str, close_tag: str):
+    """Yield ``(start, inner_start, inner_end, end, closed)`` for successive tag blocks."""
+    pos = 0
+    while True:
+        a = low.find(open_tag, pos)
+        if a < 0:
+            return
+        inner = a + len(open_tag)
+        b = low.find(close_tag, inner)
+        if b < 0:
+            yield a, inner, len(text), len(text), False
+            return
+        yield a, inner, b, b + len(close_tag), True
+        pos = b + len(close_tag)
+
+
+def strip_think(text: str, parsed: ParsedOutput | None = None) -> str:
+    """Remove ``<think>…</think>`` blocks; an unclosed block runs to the end, and a
+    leading ``…</think>`` with no opener (templates that open the block) is dropped."""
+    low = _lower(text)
+    first_close, first_open = low.find("</think>"), low.find("<think>")
+    if first_close >= 0 and (first_open < 0 or first_close < first_open):
+        text, low = text[first_close + 8:], low[first_close + 8:]
+    if "<think>" not in low:
+        return text
+    parts, pos = [], 0
+    for a, _i, _j, end, closed in _spans(text, low, "<think>", "</think>"):
+        parts.append(text[pos:a])
+        pos = end
+        if not closed and parsed is not None:
+            parsed.add("unclosed_tag:think", severity="warning")
+    parts.append(text[pos:])
+    return "\n".join(parts)
+
+
+def _take_reflect(text: str, parsed: ParsedOutput) -> str:
+    low = _lower(text)
+    a = low.find("<reflect>")
+    if a < 0:
+        if "</reflect>" in low:
+            parsed.add("stray_tag:/reflect", severity="warning")
+        return text
+    if 0 <= low.find("</reflect>") < a:
+        parsed.add("stray_tag:/reflect", severity="warning")
+    inner = a + len("<reflect>")
+    b = low.find("</reflect>", inner)
+    if b >= 0:
+        parsed.reflect = text[inner:b].strip()
+        rest = text[:a] + "\n" + text[b + len("</reflect>"):]
+    else:
+        parsed.add("unclosed_tag:reflect", severity="warning")
+        stop = low.find("<tool_call>", inner)
+        stop = len(text) if stop < 0 else stop
+        parsed.reflect = text[inner:stop].strip()
+        rest = text[:a] + "\n" + text[stop:]
+    if "<reflect>" in _lower(rest):
+        parsed.add("extra_tag:reflect", severity="warning")
+    return rest
+
+
+def _mask_fences(text: str, parsed: ParsedOutput) -> str:
+    if "```" not in text:
+        return text
+    parts, pos = [], 0
+    while True:
+        a = text.find("```", pos)
+        if a < 0:
+            break
+        b = text.find("```", a + 3)
+        parts.append(text[pos:a])
+        if b < 0:
+            parsed.add("unclosed_code_fence", severity="warning")
+            return "\n".join(parts)
+        pos = b + 3
+    parts.append(text[pos:])
+    return "\n".join(parts)
+
+
+def _take_final(text: str, parsed: ParsedOutput) -> str:
+    low = _lower(text)
+    if "<final>" not in low:
+        return text
+    parts, pos = [], 0
+    for a, inner, end_inner, end, closed in _spans(text, low, "<final>", "</final>"):
+        parts.append(text[pos:a])
+        pos = end
+        if parsed.final is None:
+            parsed.final = text[inner:end_inner].strip()
+        else:
+            parsed.add("extra_tag:final", severity="warning")
+        if not closed:
+            parsed.add("unclosed_tag:final", severity="warning")
+    parts.append(text[pos:])
+    return "\n".join(parts)
+
+
+def _take_tagged_calls(text: str, parsed: ParsedOutput) -> str:
+    low = _lower(text)
+    if "<tool_call>" not in low:
+        if "</tool_call>" in low:
+            parsed.add("stray_tag:/tool_call")
+        return text
+    open_tag, close_tag = "<tool_call>", "</tool_call>"
+    parts, pos = [], 0
+    while True:
+        a = low.find(open_tag, pos)
+        if a < 0:
+            break
+        parts.append(text[pos:a])
+        inner = a + len(open_tag)
+        b = low.find(close_tag, inner)
+        nxt = low.find(open_tag, inner)
+        if b < 0:
+            parsed.add("unclosed_tag:tool_call", text[inner:inner + 40])
+            return "\n".join(parts)
+        if 0 <= nxt < b:  # this opener is never closed: the next one starts first
+            parsed.add("unclosed_tag:tool_call", text[inner:inner + 40])
+            pos = nxt
+            continue
+        _decode_block(parsed, text[inner:b])
+        pos = b + len(close_tag)
+    parts.append(text[pos:])
+    rest = "\n".join(parts)
+    if "</tool_call>" in _lower(rest):
+        parsed.add("stray_tag:/tool_call")
+    return rest
+
+
+def _decode_block(parsed: ParsedOutput, body: str) -> None:
+    body = body.strip()
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        parsed.add("malformed_json", body[:40])
+        return
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        parsed.add("not_a_call", "empty list")
+    for v in items:
+        _add_call(parsed, v, "qwen", body[:40])
+
+
+def _take_json_calls(text: str, parsed: ParsedOutput) -> None:
+    resume = 0
+    for m in _CALL_START.finditer(text):
+        start = m.start()
+        if start < resume:
+            continue
+        if len(parsed.calls) >= MAX_CALLS:
+            parsed.add("too_many_calls", f">{MAX_CALLS}")
+            return
+        try:
+            value, resume = _DECODER.raw_decode(text, start)
+        except ValueError as exc:
+            parsed.add("malformed_json", text[start:start + 40])
+            resume = max(getattr(exc, "pos", start + 1), start + 1)
+            continue
+        except RecursionError:
+            parsed.add("malformed_json", "nesting too deep")
+            nl = text.find("\n", start)
+            resume = len(text) if nl < 0 else nl
+            continue
+        items = value if isinstance(value, list) else [value]
+        for v in items:
+            _add_call(parsed, v, "llama", text[start:start + 40])
+
+
+def _unwrap_native(raw: Any) -> Any:
+    if isinstance(raw, dict) and isinstance(raw.get("function"), dict):
+        fn = dict(raw["function"])
+        if "id" in raw:
+            fn.setdefault("id", raw["id"])
+        return fn
+    return raw
+
+
+def _add_call(parsed: ParsedOutput, value: Any, style: str, where: str) -> None:
+    if len(parsed.calls) >= MAX_CALLS:
+        parsed.add("too_many_calls", f">{MAX_CALLS}")
+        return
+    if not isinstance(value, dict):
+        parsed.add("not_a_call", where)
+        return
+    name = value.get("name")
+    if not isinstance(name, str) or not name.strip():
+        parsed.add("missing_name", where)
+        return
+    if "arguments" in value and "parameters" in value:
+        parsed.add("ambiguous_arguments", name, "warning")
+    args = value.get("arguments", value.get("parameters", {}))
+    if isinstance(args, str):  # OpenAI-style JSON-encoded arguments
+        try:
+            args = json.loads(args) if args.strip() else {}
+        except (ValueError, RecursionError):
+            parsed.add("bad_arguments", name)
+            return
+    if args is None:
+        args = {}
+    if not isinstance(args, dict):
+        parsed.add("bad_arguments", name)
+        return
+    cid = value.get("id")
+    parsed.calls.append(ToolCall(name=name, arguments=args, id=cid if isinstance(cid, str) else None))
+    parsed.styles.append(style)
