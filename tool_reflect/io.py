@@ -16,10 +16,11 @@ from tool_reflect.records import RepairItem
 T = TypeVar("T")
 
 
-def read_records(path: str | os.PathLike[str], convert: Callable[[Any], T], *,
-                 skip_invalid: bool = False,
-                 errors: list[RecordError] | None = None) -> list[T]:
-    """Read a JSONL file, converting each value; stop at the first bad line unless
+def read_records(path: str | os.PathLike[str], convert: Callable[..., T], *,
+                 skip_invalid: bool = False, errors: list[RecordError] | None = None,
+                 with_line: bool = False) -> list[T]:
+    """Read a JSONL file, converting each value (``convert(value)``, or
+    ``convert(value, line_number)`` with ``with_line``); stop at the first bad line unless
     ``skip_invalid``, in which case bad lines are collected into ``errors``."""
     out: list[T] = []
     with open(path, encoding="utf-8") as fh:
@@ -31,7 +32,7 @@ def read_records(path: str | os.PathLike[str], convert: Callable[[Any], T], *,
                     value = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise RecordError(f"invalid JSON: {exc.msg} (column {exc.colno})") from None
-                out.append(convert(value))
+                out.append(convert(value, lineno) if with_line else convert(value))
             except RecordError as exc:
                 located = exc.at(str(path), lineno)
                 if not skip_invalid:

@@ -115,7 +115,7 @@ def match_calls(pred: list[ToolCall], gold: list[ToolCall], mode: str = "strict"
 def _leftovers(calls: list[ToolCall], keys: list[str], common: Counter) -> list[ToolCall]:
     budget = Counter(common)
     out = []
-    for call, key in zip(calls, keys):
+    for call, key in zip(calls, keys, strict=True):
         if budget[key] > 0:
             budget[key] -= 1
         else:

@@ -175,7 +175,7 @@ def _tool_messages(content: str, calls: list[ToolCall], fmt: str) -> list[Messag
         entries = None
     msgs: list[Message] = []
     if isinstance(entries, list) and len(entries) == len(calls):
-        for call, e in zip(calls, entries):
+        for call, e in zip(calls, entries, strict=True):
             ok = isinstance(e, dict) and set(e) == {"name", "arguments", "results"}
             msgs.append(Message(role="tool", tool_call_id=call.id, name=call.name,
                                 content=e["results"] if ok else e, error=not ok))

@@ -1,0 +1,63 @@
+"""``tool-reflect`` command line: one subcommand per module in :mod:`tool_reflect.commands`.
+
+Each command module defines ``HELP`` (one line), ``add_arguments(parser)`` and
+``run(args) -> int``, and imports heavy dependencies inside ``run`` only, so that
+``tool-reflect --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from tool_reflect import __version__
+from tool_reflect.errors import RecordError
+
+COMMANDS = {
+    "convert": "tool_reflect.commands.convert",
+    "score": "tool_reflect.commands.score",
+    "label": "tool_reflect.commands.label",
+    "generate": "tool_reflect.commands.generate",
+    "export": "tool_reflect.commands.export",
+    "prepare-model": "tool_reflect.commands.prepare_model",
+    "merge-lora": "tool_reflect.commands.merge_lora",
+    "plot": "tool_reflect.commands.plot",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tool-reflect", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"tool-reflect {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, module_name in COMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:  # tests assert every command imports
+            if exc.name != module_name:
+                raise
+            continue
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args._run(args) or 0)
+    except RecordError as exc:
+        print(f"tool-reflect {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"tool-reflect {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""Score one model output against one repair item: the benchmark's verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tool_reflect.matching import match_calls
+from tool_reflect.parsing import parse_output
+from tool_reflect.records import RepairItem
+
+
+@dataclass
+class AttemptVerdict:
+    """``passed``: strict repair (calls equal the ground truth's, no malformed call block).
+    ``partial``: matched calls over max(|gold|, |pred|), 0 on a call-format error.
+    ``errors``: format issue codes and matcher error strings, for people and for greps."""
+
+    passed: bool
+    partial: float
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"passed": self.passed, "partial": self.partial, "errors": self.errors}
+
+
+def score_attempt(item: RepairItem, output: Any, mode: str = "strict",
+                  expected_format: str | None = None) -> AttemptVerdict:
+    """Parse ``output`` (text or message dict) and compare its calls with the ground truth."""
+    parsed = parse_output(output, expected_format)
+    match = match_calls(parsed.calls, item.ground_truth.calls, mode, item.tools)
+    fmt_errors = [f"format:{i.code}" for i in parsed.errors]
+    passed = match.exact and not fmt_errors
+    partial = 0.0 if fmt_errors else match.partial
+    warnings = [f"format:{i.code}" for i in parsed.issues if i.severity != "error"]
+    return AttemptVerdict(passed, partial, fmt_errors + match.errors + warnings)
