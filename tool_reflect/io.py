@@ -14,6 +14,8 @@ from tool_reflect.errors import RecordError
 from tool_reflect.records import RepairItem
 
 T = TypeVar("T")
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 def read_records(path: str | os.PathLike[str], convert: Callable[..., T], *,
@@ -54,6 +56,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
     try:
         enc = None if "b" in mode else "utf-8"
         with os.fdopen(fd, mode, encoding=enc) as fh:

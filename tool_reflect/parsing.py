@@ -30,6 +30,8 @@ _DECODER = json.JSONDecoder()
 # A Llama-style call starts like `[{"name":` or `{"name":`; linear (no nested quantifiers).
 _CALL_START = re.compile(r'(?:\[\s*)?\{\s*"name"\s*:')
 _ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
+_WS = re.compile(r"\s*")
+MAX_JSON_FIRST = 256
 
 
 @dataclass(frozen=True)
@@ -211,13 +213,19 @@ def _take_tagged_calls(text: str, parsed: ParsedOutput) -> str:
             parsed.add("stray_tag:/tool_call")
         return text
     open_tag, close_tag = "<tool_call>", "</tool_call>"
-    parts, pos = [], 0
+    parts, pos, budget = [], 0, [MAX_JSON_FIRST]
     while True:
         a = low.find(open_tag, pos)
         if a < 0:
             break
         parts.append(text[pos:a])
         inner = a + len(open_tag)
+        decoded = _decode_then_close(text, low, inner, close_tag, budget)
+        if decoded is not None:  # JSON first: a closing tag inside a string value is fine
+            value, pos = decoded
+            for v in value if isinstance(value, list) else [value]:
+                _add_call(parsed, v, "qwen", text[inner:inner + 40])
+            continue
         b = low.find(close_tag, inner)
         nxt = low.find(open_tag, inner)
         if b < 0:
@@ -234,6 +242,24 @@ def _take_tagged_calls(text: str, parsed: ParsedOutput) -> str:
     if "</tool_call>" in _lower(rest):
         parsed.add("stray_tag:/tool_call")
     return rest
+
+
+def _decode_then_close(text: str, low: str, inner: int, close_tag: str,
+                       budget: list[int]) -> tuple[Any, int] | None:
+    """Decode the JSON value after an opening tag; accept it only if the closing tag
+    follows. Attempts are capped so adversarial inputs stay linear."""
+    if budget[0] <= 0:
+        return None
+    budget[0] -= 1
+    start = _WS.match(text, inner).end()
+    try:
+        value, end = _DECODER.raw_decode(text, start)
+    except (ValueError, RecursionError):
+        return None
+    end = _WS.match(text, end).end()
+    if not low.startswith(close_tag, end) or not (isinstance(value, (dict, list)) and value):
+        return None
+    return value, end + len(close_tag)
 
 
 def _decode_block(parsed: ParsedOutput, body: str) -> None:
