@@ -28,10 +28,10 @@ MAX_CALLS = 64
 MAX_ISSUES = 32
 _DECODER = json.JSONDecoder()
 # A Llama-style call starts like `[{"name":` or `{"name":`; linear (no nested quantifiers).
-_CALL_START = re.compile(r'(?:\[\s*)?\{\s*"name"\s*:')
 _ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
 _WS = re.compile(r"\s*")
 MAX_JSON_FIRST = 256
+_WINDOW = 8192
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,12 @@ def _parse_into(parsed: ParsedOutput, output: Any) -> None:
 
 
 def _lower(s: str) -> str:
-    """Lower-case ASCII letters only, so indices stay aligned with the original."""
-    return s.lower() if s.isascii() else s.translate(_ASCII_LOWER)
+    """Lower-case text whose indices stay aligned with the original (characters such as
+    'İ' lower-case to two code points; then only ASCII letters are lowered)."""
+    low = s.lower()
+    if len(low) == len(s):  # lower() never shrinks: equal length means 1:1 (almost always)
+        return low
+    return s.translate(_ASCII_LOWER)
 
 
 def _spans(text: str, low: str, open_tag: str, close_tag: str):
@@ -219,6 +223,9 @@ def _take_tagged_calls(text: str, parsed: ParsedOutput) -> str:
         if a < 0:
             break
         parts.append(text[pos:a])
+        if len(parsed.calls) >= MAX_CALLS:
+            parsed.add("too_many_calls", f">{MAX_CALLS}")
+            return "\n".join(parts)
         inner = a + len(open_tag)
         decoded = _decode_then_close(text, low, inner, close_tag, budget)
         if decoded is not None:  # JSON first: a closing tag inside a string value is fine
@@ -252,8 +259,10 @@ def _decode_then_close(text: str, low: str, inner: int, close_tag: str,
         return None
     budget[0] -= 1
     start = _WS.match(text, inner).end()
+    if text[start:start + 1] not in ("{", "["):
+        return None
     try:
-        value, end = _DECODER.raw_decode(text, start)
+        value, end = _decode_at(text, start)
     except (ValueError, RecursionError):
         return None
     end = _WS.match(text, end).end()
@@ -276,22 +285,54 @@ def _decode_block(parsed: ParsedOutput, body: str) -> None:
         _add_call(parsed, v, "qwen", body[:40])
 
 
+def _call_start(text: str, pos: int) -> int:
+    """Offset of the next ``{"name":`` or ``[{"name":`` (whitespace allowed) at or after
+    ``pos``, or -1; found by ``str.find`` on the ``"name"`` key, so linear."""
+    key = text.find('"name"', pos)
+    while key >= 0:
+        j = key - 1
+        while j >= pos and text[j] in " \t\r\n":
+            j -= 1
+        if j >= pos and text[j] == "{":
+            k = j - 1
+            while k >= pos and text[k] in " \t\r\n":
+                k -= 1
+            return k if k >= pos and text[k] == "[" else j
+        key = text.find('"name"', key + 6)
+    return -1
+
+
+def _decode_at(text: str, start: int) -> tuple[Any, int]:
+    """``raw_decode`` at ``start``, first within a window: the json module's error path
+    counts lines back to the start of its input, so decoding far into a long text costs
+    O(offset) per failure. Raises ValueError (with ``pos``) or RecursionError."""
+    window = text[start:start + _WINDOW]
+    try:
+        value, end = _DECODER.raw_decode(window)
+        return value, start + end
+    except ValueError as exc:
+        if len(window) < _WINDOW or exc.pos < len(window) - 1 - _WINDOW // 8:
+            exc.pos = start + exc.pos  # type: ignore[attr-defined]
+            raise
+    value, end = _DECODER.raw_decode(text[start:])
+    return value, start + end
+
+
 def _take_json_calls(text: str, parsed: ParsedOutput) -> None:
-    resume = 0
-    for m in _CALL_START.finditer(text):
-        start = m.start()
-        if start < resume:
-            continue
-        if len(parsed.calls) >= MAX_CALLS:
+    resume, failures = 0, 0
+    while (start := _call_start(text, resume)) >= 0:
+        if len(parsed.calls) >= MAX_CALLS or failures >= MAX_JSON_FIRST:
             parsed.add("too_many_calls", f">{MAX_CALLS}")
             return
         try:
-            value, resume = _DECODER.raw_decode(text, start)
+            value, resume = _decode_at(text, start)
         except ValueError as exc:
+            failures += 1
             parsed.add("malformed_json", text[start:start + 40])
             resume = max(getattr(exc, "pos", start + 1), start + 1)
             continue
         except RecursionError:
+            failures += 1
             parsed.add("malformed_json", "nesting too deep")
             nl = text.find("\n", start)
             resume = len(text) if nl < 0 else nl
