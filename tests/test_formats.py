@@ -102,6 +102,9 @@ def test_user_role_prompt_has_no_tool_role():
     assert messages[-1]["content"].startswith("Tool response:\n")
     qmsgs, qtools = render_prompt(item, "qwen")
     assert qtools is None and "<tools>" in qmsgs[0]["content"]
+    # tool turns read exactly as in the original text format
+    assert [m["content"] for m in messages if m["content"].startswith("Tool response:")] == \
+        [m["content"] for m in qmsgs if m["content"].startswith("Tool response:")]
 
 
 def test_detect_and_read_dataset():

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tool_reflect.formats.prompts import NATIVE_INSTRUCTIONS, TOOL_RESPONSE_PREFIX
-from tool_reflect.records import GroundTruth, RepairItem, ToolCall
+from tool_reflect.formats.prompts import NATIVE_INSTRUCTIONS
+from tool_reflect.formats.text import render_tool_turn
+from tool_reflect.records import GroundTruth, Message, RepairItem, ToolCall
 
 
 def openai_tools(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -23,20 +24,31 @@ def openai_call(call: ToolCall, index: int = 0) -> dict[str, Any]:
 def render_native_messages(item: RepairItem, tool_role: bool = True) -> list[dict[str, Any]]:
     """System instructions plus the transcript in native chat form.
 
-    With ``tool_role=False`` tool results become ``user`` turns (``Tool response:`` text)
-    for chat templates that reject the tool role; calls stay structured.
+    With ``tool_role=False`` tool results become ``user`` turns (``Tool response:`` text, as
+    in the original formats) for chat templates that reject the tool role; calls stay
+    structured.
     """
     out: list[dict[str, Any]] = [{"role": "system", "content": NATIVE_INSTRUCTIONS}]
-    for i, m in enumerate(item.messages):
-        if m.role == "assistant":
-            out.append({"role": "assistant", "content": m.content or "",
-                        "tool_calls": [openai_call(c, i) for c in m.tool_calls]})
-        elif m.role == "tool" and tool_role:
-            out.append({"role": "tool", "tool_call_id": m.tool_call_id, "name": m.name,
+    last_calls: list[ToolCall] = []
+    pending: list[Message] = []
+    end = Message(role="user")
+    for m in item.messages + [end]:
+        if m.role == "tool" and tool_role:
+            out.append({"role": "tool", "tool_call_id": m.tool_call_id,
                         "content": json.dumps(m.content)})
-        elif m.role == "tool":
-            out.append({"role": "user",
-                        "content": TOOL_RESPONSE_PREFIX + json.dumps([m.content])})
+            continue
+        if m.role == "tool":
+            pending.append(m)
+            continue
+        if pending:
+            out.append({"role": "user", "content": render_tool_turn(last_calls, pending)})
+            pending = []
+        if m is end:
+            break
+        if m.role == "assistant":
+            last_calls = m.tool_calls
+            out.append({"role": "assistant", "content": m.content or "",
+                        "tool_calls": [openai_call(c, i) for i, c in enumerate(m.tool_calls)]})
         else:
             out.append({"role": m.role, "content": m.content})
     return out
