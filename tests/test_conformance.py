@@ -205,3 +205,10 @@ def test_parser_styles_and_expected_format_warning():
     assert parsed.styles == ["llama"]
     assert "wrong_call_format:llama" in parsed.issue_codes
     assert not parsed.errors
+
+
+def test_scoring_never_raises_on_unscorable_item():
+    item = RepairItem(id="t", tools=[], messages=[],
+                      ground_truth=GroundTruth("r", [ToolCall("f", {"x": object()})]))
+    verdict = score_attempt(item, Q("f", {"x": 1}))
+    assert verdict.passed is False and verdict.errors

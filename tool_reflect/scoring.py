@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from tool_reflect.matching import match_calls
 from tool_reflect.parsing import parse_output
 from tool_reflect.records import RepairItem
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -26,7 +29,16 @@ class AttemptVerdict:
 
 def score_attempt(item: RepairItem, output: Any, mode: str = "strict",
                   expected_format: str | None = None) -> AttemptVerdict:
-    """Parse ``output`` (text or message dict) and compare its calls with the ground truth."""
+    """Parse ``output`` (text or message dict) and compare its calls with the ground truth.
+    Never raises: a sample that cannot be scored fails with a ``scoring_failure`` error."""
+    try:
+        return _score(item, output, mode, expected_format)
+    except Exception as exc:  # one bad sample must not stop an eval run
+        log.warning("scoring_failure on item %s: %s: %s", item.id, type(exc).__name__, exc)
+        return AttemptVerdict(False, 0.0, [f"scoring_failure:{type(exc).__name__}"])
+
+
+def _score(item: RepairItem, output: Any, mode: str, expected_format: str | None) -> AttemptVerdict:
     parsed = parse_output(output, expected_format)
     match = match_calls(parsed.calls, item.ground_truth.calls, mode, item.tools)
     fmt_errors = [f"format:{i.code}" for i in parsed.errors]
