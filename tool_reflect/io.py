@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import tempfile
@@ -25,7 +26,8 @@ def read_records(path: str | os.PathLike[str], convert: Callable[..., T], *,
     ``convert(value, line_number)`` with ``with_line``); stop at the first bad line unless
     ``skip_invalid``, in which case bad lines are collected into ``errors``."""
     out: list[T] = []
-    with open(path, encoding="utf-8") as fh:
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue

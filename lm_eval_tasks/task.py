@@ -1,0 +1,330 @@
+"""The lm-eval task class behind ``tool_reflect`` and ``tool_reflect_open``.
+
+One instance per subtask (one perturbation type). It renders each item with the core's
+:func:`~tool_reflect.formats.render_prompt`, sends ``repeats`` independent requests per item
+(each its own :class:`~lm_eval.api.instance.Instance`, so API backends can get a distinct
+seed per sample), and scores every sample with the core's
+:func:`~tool_reflect.scoring.score_attempt` into Repair@k (unbiased estimator) and the
+average partial score.
+
+Options come from ``--metadata`` (see :class:`Options`); the prompt format is always
+chosen explicitly, never guessed from the model.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import datasets
+from lm_eval.api.instance import Instance
+from lm_eval.api.task import ConfigurableTask
+
+from lm_eval_tasks import data
+from tool_reflect import __version__
+from tool_reflect.formats import PROMPT_FORMATS, render_prompt, render_target
+from tool_reflect.matching import MATCHER_VERSION
+from tool_reflect.metrics import pass_at_k
+from tool_reflect.records import PERTURBATIONS, UNKNOWN, RepairItem
+from tool_reflect.scoring import score_attempt
+
+# Under "lm_eval" so the messages share lm_eval's log format and level.
+log = logging.getLogger(f"lm_eval.{__name__}")
+
+KS = (1, 3, 5)
+MATCH_MODES = ("strict", "lenient")
+TOOL_FORMATS = ("native", "user_role")
+PLACEHOLDER_ID = "__tool_reflect_empty_subtask__"
+# Generation arguments OpenAI-style APIs reject; sent only to local engines (HF, vLLM).
+API_UNSUPPORTED = ("repetition_penalty",)
+DEFAULT_API_SEED = 1234
+_warned: set[str] = set()
+
+
+def warn_once(key: str, msg: str, *args: Any) -> None:
+    if key not in _warned:
+        _warned.add(key)
+        log.warning(msg, *args)
+
+
+@dataclass(frozen=True)
+class Options:
+    """Task options read from the task metadata (``--metadata '{...}'`` on the CLI).
+
+    ``prompt_format``: qwen (default, the original protocol), llama, native, user_role.
+    ``repeats``: samples per item (default 5; Repair@k is reported for k <= repeats).
+    ``data_file`` / ``sha256``: a local file or URL replacing the task's data, and its hash.
+    ``match_mode``: strict (default) or lenient.
+    ``seed_per_repeat``: "auto" (API backends only), true or false.
+    """
+
+    prompt_format: str = "qwen"
+    repeats: int | None = None
+    data_file: str | None = None
+    sha256: str | None = None
+    match_mode: str = "strict"
+    seed_per_repeat: bool | str = "auto"
+
+    @classmethod
+    def from_metadata(cls, meta: dict[str, Any]) -> Options:
+        fmt = meta.get("prompt_format", cls.prompt_format)
+        if fmt not in PROMPT_FORMATS:
+            raise ValueError(f"metadata prompt_format: {fmt!r} is not one of {PROMPT_FORMATS}")
+        mode = meta.get("match_mode", cls.match_mode)
+        if mode not in MATCH_MODES:
+            raise ValueError(f"metadata match_mode: {mode!r} is not one of {MATCH_MODES}")
+        repeats = meta.get("repeats")
+        if repeats is not None and (isinstance(repeats, bool) or not isinstance(repeats, int)
+                                    or repeats < 1):
+            raise ValueError(f"metadata repeats: {repeats!r} is not a positive integer")
+        seed = meta.get("seed_per_repeat", "auto")
+        if seed not in (True, False, "auto"):
+            raise ValueError(f"metadata seed_per_repeat: {seed!r} is not true, false or 'auto'")
+        return cls(fmt, repeats, meta.get("data_file") or None, meta.get("sha256") or None,
+                   mode, seed)
+
+
+class _HashableDict(dict):
+    """A tool schema that lm-eval's request grouping can hash (it groups requests by their
+    generation arguments, and falls back to grouping by key names for unhashable values,
+    which would send one item's tools with another's). Serialises as a plain object."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(json.dumps(self, sort_keys=True))
+
+
+def is_api_model(lm: Any) -> bool:
+    """An lm-eval HTTP API backend (``TemplateAPI``)? Checked without importing it."""
+    mod = sys.modules.get("lm_eval.models.api_models")
+    return mod is not None and isinstance(lm, mod.TemplateAPI)
+
+
+def plain_text(messages: list[dict[str, Any]]) -> str:
+    """A transcript as plain text, for runs without ``--apply_chat_template``."""
+    parts = []
+    for m in messages:
+        text = m.get("content") or ""
+        for c in m.get("tool_calls") or []:
+            fn = c["function"]
+            text += f'\n{{"name": {json.dumps(fn["name"])}, "arguments": {fn["arguments"]}}}'
+        parts.append(f"{m['role']}: {text}")
+    return "\n\n".join(parts) + "\n\nassistant:"
+
+
+def hf_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """OpenAI-style messages for Hugging Face chat templates, which expect call arguments
+    as objects rather than JSON strings."""
+    out = []
+    for m in messages:
+        if m.get("tool_calls"):
+            m = {**m, "tool_calls": [
+                {**c, "function": {**c["function"],
+                                   "arguments": json.loads(c["function"]["arguments"])}}
+                for c in m["tool_calls"]]}
+        out.append(m)
+    return out
+
+
+class RepairTask(ConfigurableTask):
+    """One subtask: the items of one perturbation type (or all) of one dataset.
+
+    YAML keys beyond lm-eval's: ``class`` (this class) and ``tool_reflect: {dataset,
+    perturbation}``; both are removed before lm-eval's own config handling."""
+
+    def __init__(self, data_dir=None, cache_dir=None, download_mode=None,  # noqa: ANN001
+                 config: dict[str, Any] | None = None) -> None:
+        config = dict(config or {})
+        config.pop("class", None)
+        spec = config.pop("tool_reflect", None) or {}
+        self.dataset_id: str = spec.get("dataset", "open")
+        self.perturbation: str | None = spec.get("perturbation")
+        meta = dict(config.get("metadata") or {})
+        self.options = Options.from_metadata(meta)
+        if self.options.repeats:
+            config["repeats"] = self.options.repeats
+        # A process_results in the config tells lm-eval the metric names in metric_list are
+        # ours (it would otherwise look them up in its registry and in HF evaluate).
+        config["process_results"] = self.process_results
+        self._items: dict[str, RepairItem] = {}
+        self._loaded: data.LoadedData | None = None
+        super().__init__(config=config)
+        self.config.metadata = {**meta, **self.stamps()}
+
+    # ------------------------------------------------------------------ data
+    def download(self, dataset_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        opts = self.options
+        loaded = data.load(self.dataset_id, opts.prompt_format, opts.data_file, opts.sha256)
+        if self.dataset_id == "open" and loaded.label_counts.get(UNKNOWN):
+            raise ValueError(
+                f"{loaded.fetched.source}: {loaded.label_counts[UNKNOWN]} items have no known "
+                f"perturbation type ({PERTURBATIONS}); tool_reflect_open would drop them. "
+                "Label them, or run the file through tool_reflect (it has an 'unknown' subtask)")
+        self._loaded = loaded
+        subset = loaded.subset(self.perturbation)
+        self._items = {it.id: it for it in subset}
+        docs = [{"id": it.id, "perturbation": loaded.labels[it.id],
+                 "item": json.dumps(it.to_dict(), ensure_ascii=False)} for it in subset]
+        if not docs:
+            warn_once(f"empty:{self.config.task}",
+                      "%s: %s has no %s items; this subtask sends one 1-token placeholder "
+                      "request and reports no metrics", self.config.task,
+                      loaded.fetched.source, self.perturbation)
+            docs = [{"id": PLACEHOLDER_ID, "perturbation": self.perturbation or "", "item": ""}]
+        self.dataset = {self.config.test_split or "test": datasets.Dataset.from_list(docs)}
+
+    def stamps(self) -> dict[str, Any]:
+        """Version stamps recorded in the results' task config (``configs.<task>.metadata``)."""
+        f = self._loaded.fetched if self._loaded else None
+        return {
+            "tool_reflect_version": __version__,
+            "matcher_version": MATCHER_VERSION,
+            "match_mode": self.options.match_mode,
+            "prompt_format": self.options.prompt_format,
+            "samples_per_item": self.config.repeats,
+            "seed_per_repeat": self.options.seed_per_repeat,
+            "dataset": self.dataset_id,
+            "subset": self.perturbation or "all",
+            "subset_items": len(self._items),
+            "dataset_items": len(self._loaded.items) if self._loaded else 0,
+            "dataset_label_counts": dict(self._loaded.label_counts) if self._loaded else {},
+            "dataset_source": f.source if f else None,
+            "dataset_sha256": f.sha256 if f else None,
+            "dataset_verified_by": f.verified if f else None,
+        }
+
+    def item(self, doc: dict[str, Any]) -> RepairItem | None:
+        """The parsed item of a doc (``None`` for an empty subtask's placeholder)."""
+        return self._items.get(doc["id"])
+
+    # ------------------------------------------------------------------ prompts
+    def render(self, doc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict] | None]:
+        """Messages and tools (``None`` for text formats) in the chosen prompt format."""
+        item = self.item(doc)
+        if item is None:
+            return [{"role": "user", "content": "Reply with OK."}], None
+        return render_prompt(item, self.options.prompt_format)
+
+    def doc_to_text(self, doc: dict[str, Any], doc_to_text: Any = None) -> str:
+        return plain_text(self.render(doc)[0])
+
+    def doc_to_target(self, doc: dict[str, Any], doc_to_target: Any = None) -> str:
+        item = self.item(doc)
+        return render_target(item, self.options.prompt_format) if item else ""
+
+    def fewshot_context(self, doc: dict[str, Any], num_fewshot: int,
+                        system_instruction: str | None = None, apply_chat_template: bool = False,
+                        fewshot_as_multiturn: bool = False, chat_template: Any = None,
+                        gen_prefix: str | None = None) -> Any:
+        """The whole transcript as the model's chat (lm-eval's own builder knows only one
+        user turn). With ``--apply_chat_template`` the backend's template renders it;
+        tools go to HF/vLLM templates here and to APIs in :meth:`construct_requests`."""
+        if num_fewshot:
+            raise ValueError(f"{self.config.task} is zero-shot; drop --num_fewshot")
+        messages, tools = self.render(doc)
+        if system_instruction:
+            messages = [dict(m) for m in messages]
+            if messages[0]["role"] == "system":
+                messages[0]["content"] = f"{system_instruction}\n\n{messages[0]['content']}"
+            else:
+                messages.insert(0, {"role": "system", "content": system_instruction})
+        if not (apply_chat_template and chat_template):
+            warn_once("no_chat", "%s: without --apply_chat_template the transcript is sent as "
+                      "plain text; the original protocol uses the model's chat template",
+                      self.config.task)
+            return plain_text(messages)
+        lm = getattr(chat_template, "__self__", None)
+        if tools and not is_api_model(lm):
+            return self._template_with_tools(chat_template, lm, messages, tools)
+        return chat_template(messages)
+
+    def _template_with_tools(self, chat_template: Any, lm: Any, messages: list[dict[str, Any]],
+                             tools: list[dict[str, Any]]) -> str:
+        """Apply an HF/vLLM chat template with ``tools=`` (through the backend's
+        ``chat_template_args``, which both pass to the tokenizer)."""
+        args = getattr(lm, "chat_template_args", None)
+        if not isinstance(args, dict):
+            raise ValueError(f"prompt_format {self.options.prompt_format!r}: backend "
+                             f"{type(lm).__name__} cannot pass tools to its chat template; "
+                             "use prompt_format qwen or llama")
+        missing = object()
+        before = args.get("tools", missing)
+        args["tools"] = tools
+        try:
+            text = chat_template(hf_messages(messages))
+        finally:
+            if before is missing:
+                args.pop("tools", None)
+            else:
+                args["tools"] = before
+        if any(t["function"]["name"] not in text for t in tools):
+            warn_once("tools_ignored", "%s: the chat template ignores tools=; the model does not "
+                      "see the tool schemas. Use prompt_format qwen or llama for this model",
+                      self.config.task)
+        return text
+
+    # ------------------------------------------------------------------ requests
+    def construct_requests(self, doc: dict[str, Any], ctx: Any, **kwargs: Any) -> list[Instance]:
+        """``repeats`` independent requests (one Instance each, ``idx`` = sample number).
+        API backends get seed ``model seed + idx`` (lm-eval would send one seed to all),
+        the item's tools for native formats, and no arguments APIs reject."""
+        kwargs.pop("apply_chat_template", None)
+        lm = getattr(kwargs.pop("chat_template", None), "__self__", None)
+        task_name, doc_id, _ = kwargs.pop("metadata")
+        gen = copy.deepcopy(self.config.generation_kwargs) or {}
+        meta = (task_name, doc_id, 1)
+        if self.item(doc) is None:
+            for key in ("max_new_tokens", "max_tokens", "max_completion_tokens"):
+                gen.pop(key, None)
+            gen["max_gen_toks"] = 1
+            return [Instance("generate_until", doc, (ctx, gen), 0, metadata=meta, **kwargs)]
+        api = is_api_model(lm)
+        if api:
+            self._adapt_for_api(gen, doc, lm)
+        seed = self._base_seed(lm, api)
+        return [Instance("generate_until", doc,
+                         (ctx, gen if seed is None else {**gen, "seed": seed + r}), r,
+                         metadata=meta, **kwargs)
+                for r in range(self.config.repeats)]
+
+    def _adapt_for_api(self, gen: dict[str, Any], doc: dict[str, Any], lm: Any) -> None:
+        for key in API_UNSUPPORTED:
+            if gen.pop(key, None) is not None:
+                warn_once(f"api:{key}", "%s: not sent to the API (OpenAI-style APIs reject it)",
+                          key)
+        _, tools = self.render(doc)
+        if tools:
+            gen["tools"] = [_HashableDict(t) for t in tools]
+            if not getattr(lm, "KEEPS_TOOL_CALLS", False):
+                warn_once("api_tool_calls", "%s drops structured tool_calls from API replies; "
+                          "use --model tool-reflect-chat-completions with prompt_format %s",
+                          type(lm).__name__, self.options.prompt_format)
+
+    def _base_seed(self, lm: Any, api: bool) -> int | None:
+        mode = self.options.seed_per_repeat
+        if not (api if mode == "auto" else mode):
+            return None
+        seed = getattr(lm, "_seed", None)
+        return seed if isinstance(seed, int) else DEFAULT_API_SEED
+
+    # ------------------------------------------------------------------ scoring
+    def process_results(self, doc: dict[str, Any], results: list[Any]) -> dict[str, float]:
+        """Repair@k for k <= samples, and the mean partial score, of one item."""
+        item = self.item(doc)
+        if item is None:
+            return {}
+        outputs = [r[0] if isinstance(r, list) and r else r for r in results]
+        fmt = self.options.prompt_format
+        expected = fmt if fmt not in TOOL_FORMATS else None
+        verdicts = [score_attempt(item, "" if o is None else o, self.options.match_mode, expected)
+                    for o in outputs]
+        n, c = len(verdicts), sum(v.passed for v in verdicts)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s: %d/%d passed; errors %s", self.config.task, item.id, c, n,
+                      [v.errors for v in verdicts])
+        out = {f"repair@{k}": pass_at_k(n, c, k) for k in KS if k <= n}
+        out["avg_score"] = sum(v.partial for v in verdicts) / n
+        return out

@@ -1,0 +1,80 @@
+"""``tool-reflect generate``: seeded, execution-grounded repair items."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+HELP = "generate repair items (catalogue, original-format items or xLAM records)"
+log = logging.getLogger("tool_reflect.generate")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--source", default="catalogue", choices=("catalogue", "original", "xlam"))
+    p.add_argument("--input", help="input JSONL for --source original / xlam")
+    p.add_argument("--n", type=int, default=1000, help="number of items (0 = all)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--error-style", default="specific", choices=("specific", "generic"),
+                   help="simulator errors, or the original release's generic INVALID_PARAMETERS")
+    p.add_argument("--no-balance", action="store_true", help="do not balance the four types")
+    p.add_argument("--output", help="output JSONL (written atomically)")
+    p.add_argument("--to", default="canonical", choices=("canonical", "qwen", "llama", "native"))
+    p.add_argument("--bundle", metavar="DIR",
+                   help="build the bundled tool_reflect_open splits, card and chart into DIR")
+
+
+def _domains(args: argparse.Namespace):
+    from tool_reflect.catalogue import load_catalogue
+
+    if args.source == "catalogue":
+        return load_catalogue()
+    if not args.input:
+        raise SystemExit(f"--input is required with --source {args.source}")
+    from tool_reflect.errors import RecordError
+    from tool_reflect.io import read_records
+    from tool_reflect.sources import from_items, from_xlam
+
+    if args.source == "original":
+        from tool_reflect.formats.original_files import read_dataset
+
+        return from_items(read_dataset(args.input))
+    errors: list[RecordError] = []
+    rows = read_records(args.input, lambda v, n: (v, n), with_line=True)
+    domains = []
+    for value, line in rows:
+        try:
+            domains.append(from_xlam(value, line))
+        except RecordError as exc:
+            errors.append(exc.at(args.input, line))
+    for e in errors:
+        log.warning("skipped xLAM record: %s", e)
+    return domains
+
+
+def run(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from tool_reflect.generator import GenerationReport, generate
+    from tool_reflect.io import write_jsonl
+
+    if args.bundle:
+        from tool_reflect.bundle import build
+
+        splits = build(args.bundle, args.seed)
+        for split, items in splits.items():
+            print(f"{split}: {len(items)} items {dict(Counter(i.perturbation for i in items))}")
+        return 0
+    if not args.output:
+        raise SystemExit("--output (or --bundle) is required")
+    from tool_reflect.formats import render_record
+
+    report = GenerationReport()
+    items = generate(_domains(args), args.n or None, args.seed, args.error_style,
+                     balance=not args.no_balance, report=report, progress=True)
+    write_jsonl(args.output, (render_record(it, args.to) for it in items))
+    print(f"wrote {len(items)} items to {args.output}: {dict(report.made)}; skipped "
+          f"{sum(report.skipped.values())} ({dict(report.skipped)}); rejected trajectories "
+          f"{len(report.rejected_trajectories)}")
+    for problem in report.rejected_trajectories[:20]:
+        log.warning("rejected trajectory: %s", problem)
+    return 0
