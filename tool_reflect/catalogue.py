@@ -202,6 +202,7 @@ class Domain:
     preconditions: dict[str, list[str]] = field(default_factory=dict)
     mutating: list[str] = field(default_factory=list)
     trajectories: list[Trajectory] = field(default_factory=list)
+    track_values: bool = True  # False for imported sources without a real world
 
 
 def _hex(*parts: Any, n: int = 6) -> str:

@@ -132,7 +132,8 @@ def candidates(domain: Domain, traj: Trajectory, rng: random.Random) -> Iterator
             yield cand("order_swap", "precondition", j, calls[j + 1], [call, calls[j + 1]])
         for i in range(j):
             produced = world.producible & set(_leaves(traj.steps[i].result))
-            used = [k for k, v in sorted(call.arguments.items()) if v in produced]
+            used = [k for k, v in sorted(call.arguments.items())
+                    if isinstance(v, str) and v in produced]
             if used and not any(set(_leaves(calls[m].arguments.values())) & produced
                                 for m in range(i + 1, j)):
                 arg = used[0]
@@ -144,7 +145,8 @@ def candidates(domain: Domain, traj: Trajectory, rng: random.Random) -> Iterator
 def world_for(domain: Domain, traj: Trajectory) -> World:
     """The simulator world of one trajectory: its domain's tools and its recorded results."""
     return World(domain.tools, domain.preconditions,
-                 {call_key(s.call): s.result for s in traj.steps}, traj.request)
+                 {call_key(s.call): s.result for s in traj.steps}, traj.request,
+                 domain.track_values)
 
 
 def _leaves(value: Any) -> list[Any]:

@@ -129,6 +129,7 @@ class World:
     preconditions: dict[str, list[str]] = field(default_factory=dict)
     results: dict[str, Any] = field(default_factory=dict)  # call_key -> result
     request: str = ""
+    track_values: bool = True  # off for imported data, whose results are not a real world
     ran: list[str] = field(default_factory=list)  # call keys in order
     ran_tools: set[str] = field(default_factory=set)
     produced: set[Any] = field(default_factory=set)
@@ -137,11 +138,12 @@ class World:
     def __post_init__(self) -> None:
         self._schemas = {t["name"]: t for t in self.tools}
         self.producible = {v for r in self.results.values() for v in leaf_values(r)
-                           if _trackable(v) and v not in self.request}
+                           if _trackable(v) and v not in self.request} if self.track_values else set()
 
     def fresh(self) -> World:
         """The same world with an empty session."""
-        return World(self.tools, self.preconditions, self.results, self.request)
+        return World(self.tools, self.preconditions, self.results, self.request,
+                     self.track_values)
 
     def check(self, call: ToolCall) -> CallError | None:
         """Why ``call`` would fail now, or ``None``."""
@@ -168,8 +170,8 @@ class World:
                     return CallError("MISSING_DEPENDENCY",
                                      f"{call.name}: argument '{name}' uses {leaf!r}, which no "
                                      f"earlier call has produced yet.", name)
-            if name.endswith("_id") and isinstance(value, str) and value not in self.producible \
-                    and value not in self.request:
+            if self.track_values and name.endswith("_id") and isinstance(value, str) \
+                    and value not in self.producible and value not in self.request:
                 return CallError("NOT_FOUND", f"{call.name}: no record with {name} {value!r}.",
                                  name)
         return None

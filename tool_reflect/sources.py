@@ -32,7 +32,8 @@ def from_items(items: list[RepairItem], name: str = "original") -> list[Domain]:
                 steps.append(Step(ToolCall(c.name, c.arguments), results.get(c.id, OK)))
         steps += [Step(ToolCall(c.name, c.arguments), OK) for c in it.ground_truth.calls]
         traj = Trajectory(f"{name}:{it.id}", f"{name}:{it.id}", it.request, steps)
-        out.append(Domain(f"{name}:{it.id}", "imported item", it.tools, trajectories=[traj]))
+        out.append(Domain(f"{name}:{it.id}", "imported item", it.tools, trajectories=[traj],
+                          track_values=False))
     return out
 
 
@@ -61,7 +62,8 @@ def from_xlam(record: Any, index: int) -> Domain:
     tools = [_xlam_schema(t) for t in tools]
     calls = _xlam_calls(record.get("answers"), "answers")
     traj = Trajectory(f"xlam-{index}", f"xlam-{index}", query, [Step(c, OK) for c in calls])
-    return Domain(f"xlam-{index}", "imported xLAM record", tools, trajectories=[traj])
+    return Domain(f"xlam-{index}", "imported xLAM record", tools, trajectories=[traj],
+                  track_values=False)
 
 
 def _xlam_schema(tool: Any) -> dict[str, Any]:
