@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 from pathlib import Path
 
@@ -27,15 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true")
 
 
-def _sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def run(args: argparse.Namespace) -> int:
+    from tool_reflect.datasets import file_sha256
     from tool_reflect.errors import RecordError
     from tool_reflect.evaluate import build_report, format_table, read_completions, score_dataset
     from tool_reflect.formats.original_files import read_dataset
@@ -56,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if not results:
         raise RecordError("no completion matches a dataset item id", path=args.completions)
     report = build_report(results, args.k, mode=args.mode, dataset=Path(args.dataset).name,
-                          dataset_sha256=_sha256(args.dataset), expected_format=args.expected_format,
+                          dataset_sha256=file_sha256(args.dataset), expected_format=args.expected_format,
                           skipped_invalid=len(errors), items_without_completions=len(missing),
                           unmatched_completion_ids=len(unknown))
     out = Path(args.out)
