@@ -9,6 +9,7 @@ import glob
 import json
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,14 @@ from tool_reflect.formats import openai_tools, render_prompt
 from tool_reflect.formats.native import render_native_ground_truth
 from tool_reflect.io import read_items
 
-# `python -c LAUNCH <site dir> <lm_eval args>`: the lm_eval console script, with <site dir>
+# `python -S -c LAUNCH <site dir> <lm_eval args>`: the lm_eval console script, with <site dir>
 # processed like site-packages (first on sys.path, so the installed copy is the one used).
-LAUNCH = ("import site, sys; d = sys.argv.pop(1); sys.path.insert(0, d); site.addsitedir(d); "
+# -S keeps the interpreter from running the environment's own .pth files (an editable
+# install of this project has one); its site-packages is added as a plain path instead.
+PURELIB = sysconfig.get_paths()["purelib"]
+NO_SITE = [sys.executable, "-S"]
+LAUNCH = ("import site, sys; d = sys.argv.pop(1); sys.path.append(" + repr(PURELIB) + "); "
+          "sys.path.insert(0, d); site.addsitedir(d); "
           "sys.argv[0] = 'lm_eval'; from lm_eval.__main__ import cli_evaluate; cli_evaluate()")
 
 
@@ -41,10 +47,11 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_pth_is_cheap_and_lazy(site_dir: Path) -> None:
     """Processing the .pth imports nothing of lm_eval (or of our task code)."""
-    code = ("import site, sys; sys.path.insert(0, sys.argv[1]); site.addsitedir(sys.argv[1]); "
+    code = ("import site, sys; sys.path.append(" + repr(PURELIB) + "); "
+            "sys.path.insert(0, sys.argv[1]); site.addsitedir(sys.argv[1]); "
             "import json; print(json.dumps(sorted(m for m in sys.modules "
             "if m.startswith(('lm_eval', 'tool_reflect')))))")
-    out = subprocess.run([sys.executable, "-c", code, str(site_dir)], capture_output=True,
+    out = subprocess.run([*NO_SITE, "-c", code, str(site_dir)], capture_output=True,
                          text=True, check=True).stdout
     assert json.loads(out) == ["lm_eval_tasks", "lm_eval_tasks._startup"]
 
@@ -66,7 +73,7 @@ def test_installed_hook_runs_plain_lm_eval_native_api(site_dir: Path, tmp_path: 
                      "--tasks", "tool_reflect_open", "--apply_chat_template", "--limit", "2",
                      "--metadata", json.dumps({"prompt_format": "native",
                                                "data_file": str(OPEN_SAMPLE)})],
-                    out, include_path=False, python=[sys.executable, "-c", LAUNCH, str(site_dir)])
+                    out, include_path=False, python=[*NO_SITE, "-c", LAUNCH, str(site_dir)])
     res = read_results(out)
     for m in ("repair@1", "repair@3", "repair@5", "avg_score"):
         assert res["results"]["tool_reflect_open"][f"{m},none"] == 1.0, m
@@ -87,7 +94,7 @@ def test_installed_hook_runs_plain_lm_eval_native_api(site_dir: Path, tmp_path: 
 
 @pytest.mark.slow
 def test_opt_out_variable_switches_the_hook_off(site_dir: Path, tmp_path: Path) -> None:
-    cmd = [sys.executable, "-c", LAUNCH, str(site_dir), "run", "--model",
+    cmd = [*NO_SITE, "-c", LAUNCH, str(site_dir), "run", "--model",
            "local-chat-completions", "--model_args", "model=mock,base_url=http://127.0.0.1:9",
            "--tasks", "tool_reflect_open", "--apply_chat_template", "--output_path",
            str(tmp_path / "out")]
