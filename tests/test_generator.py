@@ -238,3 +238,33 @@ def test_generate_from_original_and_xlam_sources(tmp_path, shared_data):
     got = read_items(out2)
     assert got and all(i.perturbation == "argument_error" for i in got)
     assert all(not World(i.tools).check(i.ground_truth.calls[0]) for i in got)
+
+
+def test_generate_from_openai_chat_logs(tmp_path):
+    log = {"tools": [{"type": "function", "function": {
+        "name": "get_weather", "description": "Weather.", "parameters": {
+            "type": "object", "properties": {"city": {"type": "string"},
+                                             "unit": {"type": "string", "enum": ["c", "f"]}},
+            "required": ["city"]}}}],
+        "messages": [{"role": "user", "content": "Weather in Porto and Lisbon, celsius?"},
+                     {"role": "assistant", "content": "", "tool_calls": [
+                         {"id": "a", "type": "function", "function": {
+                             "name": "get_weather", "arguments": '{"city": "Porto", "unit": "c"}'}}]},
+                     {"role": "tool", "tool_call_id": "a", "content": '{"temp": 18}'},
+                     {"role": "assistant", "content": "", "tool_calls": [
+                         {"id": "b", "type": "function", "function": {
+                             "name": "get_weather", "arguments": '{"city": "Lisbon", "unit": "c"}'}}]},
+                     {"role": "tool", "tool_call_id": "b", "content": '{"temp": 21}'}]}
+    src = tmp_path / "logs.jsonl"
+    src.write_text(json.dumps(log) + "\n" + json.dumps({"messages": []}) + "\n")
+    out = tmp_path / "o.jsonl"
+    proc = subprocess.run([sys.executable, "-m", "tool_reflect", "generate", "--source", "openai",
+                           "--input", str(src), "--n", "0", "--no-balance", "--output", str(out)],
+                          check=True, cwd=ROOT, capture_output=True, text=True)
+    assert f"{src}:2: field 'messages'" in proc.stderr
+    got = read_items(out)
+    kinds = Counter(i.perturbation for i in got)
+    assert kinds["argument_error"] and kinds["redundant_call"] == 1
+    redundant = next(i for i in got if i.perturbation == "redundant_call")
+    assert redundant.messages[2].content == {"temp": 18}   # recorded result kept
+    assert label_perturbation(redundant) == "redundant_call"

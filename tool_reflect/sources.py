@@ -86,3 +86,50 @@ def _xlam_schema(tool: Any) -> dict[str, Any]:
             required.append(key)
     return {"name": tool["name"], "description": tool.get("description", ""),
             "parameters": {"type": "object", "properties": props, "required": required}}
+
+
+def from_openai_log(record: Any, index: int) -> Domain:
+    """An OpenAI-style chat log ``{"messages": [...], "tools": [...]}``: the first user
+    message is the request; assistant ``tool_calls`` with their ``tool`` results (matched by
+    ``tool_call_id``) are the steps."""
+    if not isinstance(record, dict):
+        raise RecordError("must be a JSON object", field="record")
+    messages, tools = record.get("messages"), record.get("tools") or []
+    if not isinstance(messages, list) or not messages:
+        raise RecordError("is missing or not a non-empty list", field="messages")
+    if not isinstance(tools, list):
+        raise RecordError("must be a list", field="tools")
+    schemas = [t.get("function", t) if isinstance(t, dict) else t for t in tools]
+    if not all(isinstance(t, dict) and "name" in t for t in schemas):
+        raise RecordError("each tool needs a name", field="tools")
+    request = next((m.get("content") for m in messages
+                    if isinstance(m, dict) and m.get("role") == "user"), None)
+    if not isinstance(request, str):
+        raise RecordError("no user message with text content", field="messages")
+    results = {m.get("tool_call_id"): _json_or_text(m.get("content")) for m in messages
+               if isinstance(m, dict) and m.get("role") == "tool"}
+    steps = []
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict) or m.get("role") != "assistant":
+            continue
+        for j, raw in enumerate(m.get("tool_calls") or []):
+            fn = raw.get("function", raw) if isinstance(raw, dict) else None
+            args = fn.get("arguments", {}) if isinstance(fn, dict) else None
+            args = _json_or_text(args) if isinstance(args, str) else args
+            call = ToolCall.from_dict({"name": fn.get("name") if fn else None, "arguments": args},
+                                      f"messages[{i}].tool_calls[{j}]")
+            steps.append(Step(call, results.get(raw.get("id"), OK)))
+    if not steps:
+        raise RecordError("no assistant tool_calls", field="messages")
+    traj = Trajectory(f"openai-{index}", f"openai-{index}", request, steps)
+    return Domain(f"openai-{index}", "imported chat log", schemas, trajectories=[traj],
+                  track_values=False)
+
+
+def _json_or_text(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import logging
 
-HELP = "generate repair items (catalogue, original-format items or xLAM records)"
+HELP = "generate repair items (catalogue, original-format items, xLAM records, OpenAI chat logs)"
 log = logging.getLogger("tool_reflect.generate")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--source", default="catalogue", choices=("catalogue", "original", "xlam"))
-    p.add_argument("--input", help="input JSONL for --source original / xlam")
+    p.add_argument("--source", default="catalogue", choices=("catalogue", "original", "xlam", "openai"))
+    p.add_argument("--input", help="input JSONL for --source original / xlam / openai")
     p.add_argument("--n", type=int, default=1000, help="number of items (0 = all)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--error-style", default="specific", choices=("specific", "generic"),
@@ -32,22 +32,23 @@ def _domains(args: argparse.Namespace):
         raise SystemExit(f"--input is required with --source {args.source}")
     from tool_reflect.errors import RecordError
     from tool_reflect.io import read_records
-    from tool_reflect.sources import from_items, from_xlam
+    from tool_reflect.sources import from_items, from_openai_log, from_xlam
 
     if args.source == "original":
         from tool_reflect.formats.original_files import read_dataset
 
         return from_items(read_dataset(args.input))
+    convert = from_xlam if args.source == "xlam" else from_openai_log
     errors: list[RecordError] = []
     rows = read_records(args.input, lambda v, n: (v, n), with_line=True)
     domains = []
     for value, line in rows:
         try:
-            domains.append(from_xlam(value, line))
+            domains.append(convert(value, line))
         except RecordError as exc:
             errors.append(exc.at(args.input, line))
     for e in errors:
-        log.warning("skipped xLAM record: %s", e)
+        log.warning("skipped %s record: %s", args.source, e)
     return domains
 
 
