@@ -24,7 +24,7 @@ import json
 import logging
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,15 +92,6 @@ def argument_corruptions(call: ToolCall, schema: dict[str, Any],
         if name in required:
             yield "dropped_required_key", name, {k: v for k, v in call.arguments.items()
                                                  if k != name}
-
-
-def _replay(world: World, steps: Iterable[ToolCall]) -> World | None:
-    w = world.fresh()
-    for call in steps:
-        ok, _ = w.execute(call)
-        if not ok:
-            return None
-    return w
 
 
 def validate_trajectory(world: World, traj: Trajectory) -> str | None:
@@ -230,7 +221,7 @@ def generate(domains: list[Domain], n: int | None, seed: int = 0, error_style: s
     for kind in PERTURBATIONS:
         rng.shuffle(pools[kind])
     per_type = None if n is None else (n // len(PERTURBATIONS) if balance else None)
-    order = _interleave(pools, per_type, n)
+    order = _interleave(pools)
     items: list[RepairItem] = []
     seen: set[str] = set()
     for c in tqdm(order, desc="generating", unit="item", disable=not progress):
@@ -253,8 +244,7 @@ def generate(domains: list[Domain], n: int | None, seed: int = 0, error_style: s
     return items
 
 
-def _interleave(pools: dict[str, list[Candidate]], per_type: int | None,
-                n: int | None) -> list[Candidate]:
+def _interleave(pools: dict[str, list[Candidate]]) -> list[Candidate]:
     """Round-robin over types so a limit keeps the mix balanced."""
     out: list[Candidate] = []
     lists = [pools[k] for k in PERTURBATIONS]
