@@ -90,7 +90,8 @@ def call_key(call: ToolCall, mode: str = "strict", defaults: dict[str, Any] | No
         return repr((call.name, sorted(args.items(), key=lambda kv: str(kv[0]))))
 
 
-def _value_key(value: Any) -> str:
+def value_key(value: Any) -> str:
+    """A JSON value's canonical text (sorted keys): equal iff the values are equal JSON."""
     try:
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
     except (TypeError, ValueError):
@@ -151,7 +152,7 @@ def _explain(pred: list[ToolCall], gold: list[ToolCall], pkeys: list[str], gkeys
 
 
 def _shared_values(a: dict[str, Any], b: dict[str, Any]) -> int:
-    return sum(1 for k, v in a.items() if k in b and _value_key(b[k]) == _value_key(v))
+    return sum(1 for k, v in a.items() if k in b and value_key(b[k]) == value_key(v))
 
 
 def _arg_errors(g: ToolCall, p: ToolCall, mode: str, dflt: dict[str, Any] | None) -> list[str]:
@@ -159,13 +160,14 @@ def _arg_errors(g: ToolCall, p: ToolCall, mode: str, dflt: dict[str, Any] | None
     errs = [f"missing_arg:{g.name}.{k}" for k in ga if k not in pa]
     errs += [f"extra_arg:{g.name}.{k}" for k in pa if k not in ga]
     for k in ga:
-        if k in pa and _value_key(ga[k]) != _value_key(pa[k]):
-            kind = "wrong_type" if _json_type(ga[k]) != _json_type(pa[k]) else "wrong_value"
+        if k in pa and value_key(ga[k]) != value_key(pa[k]):
+            kind = "wrong_type" if json_type(ga[k]) != json_type(pa[k]) else "wrong_value"
             errs.append(f"{kind}:{g.name}.{k}")
     return errs or [f"duplicate_call:{g.name}"]
 
 
-def _json_type(v: Any) -> str:
+def json_type(v: Any) -> str:
+    """JSON Schema type name of a value (``integer`` and ``number`` kept apart)."""
     if isinstance(v, bool):
         return "boolean"
     if isinstance(v, int):

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tool_reflect.matching import call_key
+from tool_reflect.matching import call_key, json_type
 from tool_reflect.records import ToolCall
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -81,7 +81,7 @@ def _value_problem(value: Any, spec: dict[str, Any]) -> str | None:
     typ = spec.get("type")
     types = typ if isinstance(typ, list) else [typ] if typ else []
     if types and not any(_type_ok(value, t) for t in types):
-        return f"must be of type {'/'.join(types)}, got {_json_type(value)} {value!r:.40}"
+        return f"must be of type {'/'.join(types)}, got {json_type(value)} {value!r:.40}"
     if "enum" in spec and value not in spec["enum"]:
         return f"must be one of {spec['enum']}, got {value!r:.40}"
     fmt = FORMATS.get(spec.get("format", ""))
@@ -93,15 +93,6 @@ def _value_problem(value: Any, spec: dict[str, Any]) -> str | None:
         if "maximum" in spec and value > spec["maximum"]:
             return f"must be <= {spec['maximum']}, got {value}"
     return None
-
-
-def _json_type(v: Any) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "boolean"
-    return {int: "integer", float: "number", str: "string", list: "array",
-            dict: "object"}.get(type(v), type(v).__name__)
 
 
 def leaf_values(value: Any) -> list[Any]:

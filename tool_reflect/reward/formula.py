@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from tool_reflect.matching import _value_key, match_calls
+from tool_reflect.matching import match_calls, value_key
 from tool_reflect.parsing import ParsedOutput
 from tool_reflect.records import ToolCall
 from tool_reflect.reward.similarity import lexical_similarity
@@ -74,7 +74,7 @@ def _pair_score(c: ToolCall, g: ToolCall) -> float:
         if k not in c.arguments:
             continue
         cv = c.arguments[k]
-        if _value_key(cv) == _value_key(v) or lexical_similarity(
+        if value_key(cv) == value_key(v) or lexical_similarity(
                 _text(cv), _text(v)) > ARG_TEXT_THRESHOLD:
             hits += 1
     return name + 0.5 * hits / len(g.arguments)
