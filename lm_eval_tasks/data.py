@@ -39,6 +39,7 @@ class LoadedData:
     labels: dict[str, str]
     fetched: Fetched
     label_counts: dict[str, int] = field(default_factory=dict)
+    check: dict[str, Any] = field(default_factory=dict)
 
     def subset(self, label: str | None) -> list[RepairItem]:
         if label is None:
@@ -101,10 +102,28 @@ def label_of(item: RepairItem) -> str:
     return label if label in PERTURBATIONS else UNKNOWN
 
 
-def _read(path: Path) -> list[RepairItem]:
-    from tool_reflect.formats.original_files import read_dataset
+def _read(path: Path) -> tuple[list[RepairItem], dict[str, Any]]:
+    """Items of a canonical or original-format file. Original files go through the full
+    check (:mod:`tool_reflect.formats.original_check`): a record that does not import is an
+    error naming its line, and the check's summary is returned for the results' metadata."""
+    from tool_reflect.formats.original_check import check_original_file
+    from tool_reflect.formats.original_files import detect_format, read_dataset
+    from tool_reflect.io import first_record
 
-    return read_dataset(path, "auto")
+    first = first_record(path)
+    if first is None or detect_format(first) == "canonical":
+        return read_dataset(path, "canonical"), {}
+    report, items = check_original_file(path)
+    if report.rejected:
+        raise RecordError(f"{report.rejected[0]} ({len(report.rejected)} of {report.records} "
+                          "records cannot be imported; none is skipped)")
+    for problem in report.self_score_failures[:5]:
+        log.warning("ground truth fails its own scoring: %s", problem)
+    summary = {k: v for k, v in report.summary().items()
+               if k not in ("path", "rejected", "round_trip_failures")}
+    summary["unknown"] = len(report.unknown)
+    summary["self_score_failures"] = len(report.self_score_failures)
+    return items, summary
 
 
 def load(dataset: str, prompt_format: str, data_file: str | None = None,
@@ -117,7 +136,7 @@ def load(dataset: str, prompt_format: str, data_file: str | None = None,
     if key in _CACHE:
         return _CACHE[key]
     fetched = resolve_source(dataset, prompt_format, data_file, sha256)
-    items = _read(fetched.path)
+    items, check = _read(fetched.path)
     if not items:
         raise RecordError("no items", path=str(fetched.path))
     seen: set[str] = set()
@@ -129,6 +148,6 @@ def load(dataset: str, prompt_format: str, data_file: str | None = None,
     counts = dict(Counter(labels.values()))
     log.info("%s: %d items from %s (sha256 %s, verified by %s): %s", dataset, len(items),
              fetched.source, fetched.sha256[:12], fetched.verified, counts)
-    _CACHE[key] = LoadedData(items, labels, fetched, counts)
+    _CACHE[key] = LoadedData(items, labels, fetched, counts, check)
     return _CACHE[key]
 

@@ -194,6 +194,7 @@ class RepairTask(ConfigurableTask):
             "dataset_source": f.source if f else None,
             "dataset_sha256": f.sha256 if f else None,
             "dataset_verified_by": f.verified if f else None,
+            "dataset_check": dict(self._loaded.check) if self._loaded else {},
         }
 
     def item(self, doc: dict[str, Any]) -> RepairItem | None:

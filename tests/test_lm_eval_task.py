@@ -138,7 +138,7 @@ def test_empty_subtask_uses_a_placeholder_without_metrics(shared_data: Path) -> 
                      metadata={"data_file": str(shared_data / "reference_sample_qwen.jsonl")})
     tasks = tm.load(["tool_reflect"])["tasks"]
     sizes = {n: t.config.metadata["subset_items"] for n, t in tasks.items()}
-    assert sum(sizes.values()) == 23 and sizes["tool_reflect_unknown"] == 1  # nothing lost
+    assert sum(sizes.values()) == 23 and sizes["tool_reflect_argument_error"] == 23  # nothing lost
     swap = tasks["tool_reflect_order_swap"]
     (doc,) = swap.eval_docs
     assert doc["id"] == PLACEHOLDER_ID and swap.process_results(doc, ["x"]) == {}
@@ -146,10 +146,12 @@ def test_empty_subtask_uses_a_placeholder_without_metrics(shared_data: Path) -> 
     assert req.args[1]["max_gen_toks"] == 1
 
 
-def test_open_task_refuses_items_of_unknown_type(shared_data: Path) -> None:
+def test_open_task_refuses_items_of_unknown_type(shared_data: Path, tmp_path: Path) -> None:
+    rec = json.loads((shared_data / "reference_sample_qwen.jsonl").read_text().splitlines()[0])
+    rec["ground_truth"] = rec["ground_truth"].split("</reflect>")[0] + "</reflect>"  # no call
+    (tmp_path / "no_call.jsonl").write_text(json.dumps(rec) + "\n")
     with pytest.raises(ValueError, match="no known perturbation type"):
-        load(["tool_reflect_open_argument_error"],
-             data_file=str(shared_data / "reference_sample_qwen.jsonl"))
+        load(["tool_reflect_open_argument_error"], data_file=str(tmp_path / "no_call.jsonl"))
 
 
 @pytest.mark.parametrize("meta, match", [

@@ -19,6 +19,7 @@ COMMANDS = {
     "convert": "tool_reflect.commands.convert",
     "score": "tool_reflect.commands.score",
     "label": "tool_reflect.commands.label",
+    "check": "tool_reflect.commands.check",
     "generate": "tool_reflect.commands.generate",
     "export": "tool_reflect.commands.export",
     "prepare-model": "tool_reflect.commands.prepare_model",

@@ -46,6 +46,20 @@ def read_records(path: str | os.PathLike[str], convert: Callable[..., T], *,
     return out
 
 
+def first_record(path: str | os.PathLike[str]) -> Any:
+    """The first non-blank line's JSON value (``None`` for an empty file)."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    return json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise RecordError(f"invalid JSON: {exc.msg} (column {exc.colno})",
+                                      path=str(path), line=lineno) from None
+    return None
+
+
 def read_items(path: str | os.PathLike[str], *, skip_invalid: bool = False,
                errors: list[RecordError] | None = None) -> list[RepairItem]:
     """Read canonical repair items from JSONL."""

@@ -57,16 +57,16 @@ def detect_format(record: Any) -> str:
 def read_dataset(path: str | os.PathLike[str], fmt: str = "auto", *, skip_invalid: bool = False,
                  errors: list[RecordError] | None = None) -> list[RepairItem]:
     """Read canonical or original-format JSONL; ``auto`` looks at the first record."""
-    from tool_reflect.io import read_items
+    from tool_reflect.io import first_record, read_items
 
     if fmt not in DATASET_FORMATS:
         raise ValueError(f"unknown dataset format {fmt!r}; expected one of {DATASET_FORMATS}")
     if fmt == "auto":
-        first = read_records(path, lambda v: v, skip_invalid=True)[:1]
-        if not first:
+        first = first_record(path)
+        if first is None:
             raise RecordError("no records", path=str(path))
         try:
-            fmt = detect_format(first[0])
+            fmt = detect_format(first)
         except RecordError as exc:
             raise exc.at(str(path), None) from None
     if fmt == "canonical":

@@ -51,19 +51,80 @@ def text_system_prompt(tools: list[dict[str, Any]], fmt: str) -> str:
 
 
 def split_system_prompt(text: str) -> tuple[list[dict[str, Any]], str] | None:
-    """Recover the tool schemas from an original system prompt; ``None`` if not of that shape."""
-    start, end = text.find("<tools>\n"), text.find("\n</tools>")
-    if start < 0 or end < start:
+    """Recover the tool schemas from an original system prompt; ``None`` if not of that shape.
+
+    The ``<tools>`` block holds either one JSON schema per line (the first records of the
+    original files) or one JSON array of schemas, pretty-printed with any whitespace (most
+    records further in). Schemas come back as written; :func:`normalize_schema` makes them
+    valid JSON Schema.
+    """
+    end = text.rfind("</tools>")  # the last block: the header mentions "<tools></tools>"
+    start = text.rfind("<tools>", 0, end) if end >= 0 else -1
+    if start < 0:
         return None
+    body = text[start + len("<tools>"):end].strip()
+    tools = _schema_array(body)
+    if tools is None:
+        tools = _schema_lines(body)
+    if tools is None:
+        return None
+    return [normalize_schema(t) for t in tools], text
+
+
+def _schema_array(body: str) -> list[dict[str, Any]] | None:
+    if not body.startswith("["):
+        return None
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    ok = isinstance(value, list) and all(_is_schema(t) for t in value)
+    return value if ok else None
+
+
+def _schema_lines(body: str) -> list[dict[str, Any]] | None:
     tools = []
-    for line in text[start + len("<tools>\n"):end].split("\n"):
+    for line in body.split("\n"):
         if not line.strip():
             continue
         try:
             schema = json.loads(line)
-        except json.JSONDecodeError:
+        except ValueError:
             return None
-        if not isinstance(schema, dict):
+        if not _is_schema(schema):
             return None
         tools.append(schema)
-    return tools, text
+    return tools
+
+
+def _is_schema(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("name"), str)
+
+
+def _is_object_schema(params: dict[str, Any]) -> bool:
+    """``{"type": "object", …}``, or a ``properties`` map that is not itself a parameter
+    named "properties" (a parameter spec has a string ``type`` or ``description``)."""
+    if params.get("type") == "object":
+        return True
+    props = params.get("properties")
+    return isinstance(props, dict) and not any(
+        isinstance(props.get(k), str) for k in ("type", "description"))
+
+
+def normalize_schema(tool: dict[str, Any]) -> dict[str, Any]:
+    """A tool schema whose ``parameters`` is a JSON Schema object.
+
+    Records further into the original files give ``parameters`` as the bare property map
+    (``{"x": {"type": "string"}}``) with ``required`` beside it; this wraps them as
+    ``{"type": "object", "properties": …, "required": …}`` and keeps every other key.
+    Schemas already in that shape (or with no parameters) are returned unchanged.
+    """
+    params = tool.get("parameters")
+    if not isinstance(params, dict) or _is_object_schema(params):
+        return tool
+    out = {k: v for k, v in tool.items() if k != "required"}
+    wrapped: dict[str, Any] = {"type": "object", "properties": params}
+    if "required" in tool:
+        wrapped["required"] = tool["required"]
+    out["parameters"] = wrapped
+    return out

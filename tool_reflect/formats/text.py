@@ -145,7 +145,7 @@ def _import_turns(msgs: list[dict[str, str]], fmt: str) -> list[Message]:
             for c in calls:
                 c.id = f"call_{n_calls}"
                 n_calls += 1
-            msg = Message(role="assistant", content="", tool_calls=calls)
+            msg = Message(role="assistant", content=_prose_of(content, fmt), tool_calls=calls)
             if render_assistant(msg, fmt) != content:
                 msg.raw[fmt] = content
             out.append(msg)
@@ -168,23 +168,71 @@ def _calls_of(text: str, fmt: str, fld: str) -> list[ToolCall]:
     return parsed.calls
 
 
+def _prose_of(text: str, fmt: str) -> str:
+    """The assistant's own words before its first call (empty when it only calls)."""
+    marker = "<tool_call>" if fmt == "qwen" else '[{"name"'
+    cut = text.find(marker)
+    return (text if cut < 0 else text[:cut]).strip()
+
+
+FAILURE_STATUSES = frozenset({"error", "warning", "redundant", "failed", "failure"})
+SUCCESS_KEYS = frozenset({"name", "arguments", "results"})
+
+
+def is_failure_entry(entry: Any) -> bool:
+    """A tool-response entry that reports a problem: a failure ``status`` (error, warning,
+    redundant, …), an ``error_code``, or an ``error`` without ``results``."""
+    if not isinstance(entry, dict):
+        return False
+    status = entry.get("status")
+    return ((isinstance(status, str) and status.lower() in FAILURE_STATUSES)
+            or "error_code" in entry or ("error" in entry and "results" not in entry))
+
+
 def _tool_messages(content: str, calls: list[ToolCall], fmt: str) -> list[Message]:
+    """One ``tool`` message per call. The response is a JSON list with one entry per call
+    (the usual case), a list with more or fewer entries (each entry goes to the first
+    unanswered call of its name, the rest to the last call), a single object, or text."""
     try:
-        entries = json.loads(content[len(TOOL_RESPONSE_PREFIX):])
+        value: Any = json.loads(content[len(TOOL_RESPONSE_PREFIX):])
     except ValueError:
-        entries = None
-    msgs: list[Message] = []
-    if isinstance(entries, list) and len(entries) == len(calls):
-        for call, e in zip(calls, entries, strict=True):
-            ok = isinstance(e, dict) and set(e) == {"name", "arguments", "results"}
-            msgs.append(Message(role="tool", tool_call_id=call.id, name=call.name,
-                                content=e["results"] if ok else e, error=not ok))
-    else:  # not one entry per call: keep the whole response on the last call
-        msgs = [Message(role="tool", tool_call_id=calls[-1].id, name=calls[-1].name,
-                        content=entries if entries is not None else content, error=True)]
+        value = None
+    if value is None:
+        groups: list[list[Any]] = [[] for _ in calls]
+    elif isinstance(value, list) and len(value) == len(calls):
+        groups = [[e] for e in value]
+    else:
+        groups = _assign_entries(value if isinstance(value, list) else [value], calls)
+    msgs = [_tool_message(call, group) for call, group in zip(calls, groups, strict=True)]
+    if value is None:
+        msgs[-1].content, msgs[-1].error = content[len(TOOL_RESPONSE_PREFIX):], True
     if render_tool_turn(calls, msgs) != content:
         msgs[0].raw[fmt] = content
     return msgs
+
+
+def _assign_entries(entries: list[Any], calls: list[ToolCall]) -> list[list[Any]]:
+    groups: list[list[Any]] = [[] for _ in calls]
+    for e in entries:
+        name = e.get("name", e.get("tool")) if isinstance(e, dict) else None
+        slot = next((i for i, c in enumerate(calls) if c.name == name and not groups[i]), None)
+        groups[len(calls) - 1 if slot is None else slot].append(e)
+    return groups
+
+
+def _tool_message(call: ToolCall, entries: list[Any]) -> Message:
+    msg = Message(role="tool", tool_call_id=call.id, name=call.name)
+    if len(entries) == 1:
+        e = entries[0]
+        plain = isinstance(e, dict) and set(e) == SUCCESS_KEYS and not is_failure_entry(e)
+        msg.content = e["results"] if plain else e
+        msg.error = not plain and (is_failure_entry(e) or not isinstance(e, dict)
+                                   or not set(e) >= SUCCESS_KEYS)
+    elif entries:
+        msg.content, msg.error = entries, any(is_failure_entry(e) for e in entries)
+    else:
+        msg.content = None
+    return msg
 
 
 def import_ground_truth(text: str, fmt: str) -> GroundTruth:
