@@ -239,3 +239,34 @@ def test_hook_registers_api_models_lazily() -> None:
     _startup.register_models()
     cls = get_model("tool-reflect-chat-completions")
     assert cls.__name__ == "ToolChatCompletion" and cls.KEEPS_TOOL_CALLS
+
+
+def test_original_task_loads_records_from_across_the_files(tmp_path: Path) -> None:
+    from conftest import ORIGINAL
+
+    names = ["reference_sample_qwen", "spread_sample_qwen", "more_sample_qwen"]
+    path = tmp_path / "qwen.jsonl"
+    path.write_text("".join((ORIGINAL / f"{n}.jsonl").read_text() for n in names))
+    tasks = load(["tool_reflect"], data_file=str(path))["tasks"]
+    sizes = {n: t.config.metadata["subset_items"] for n, t in tasks.items()}
+    assert sizes == {"tool_reflect_argument_error": 25, "tool_reflect_order_swap": 0,
+                     "tool_reflect_missing_prerequisite": 1, "tool_reflect_redundant_call": 13,
+                     "tool_reflect_unknown": 0}
+    check = tasks["tool_reflect_redundant_call"].config.metadata["dataset_check"]
+    assert check["ok"] and check["records"] == check["imported"] == 39
+    assert check["self_score_passed"] == check["round_trip_exact"] == 39
+    assert check["labels"]["redundant_call"] == 13 and check["unknown"] == 0
+
+
+def test_original_task_refuses_a_file_with_a_bad_record(tmp_path: Path) -> None:
+    from conftest import ORIGINAL
+
+    lines = (ORIGINAL / "spread_sample_qwen.jsonl").read_text().splitlines()
+    bad = json.loads(lines[3])
+    bad["messages"][2]["content"] = "I will call it now: <tool_call>{oops</tool_call>"
+    lines[3] = json.dumps(bad)
+    path = tmp_path / "qwen.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=rf"{path}:4: field 'messages\[2\].content'.*"
+                                         r"1 of 10 records cannot be imported"):
+        load(["tool_reflect"], data_file=str(path))

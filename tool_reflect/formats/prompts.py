@@ -112,19 +112,53 @@ def _is_object_schema(params: dict[str, Any]) -> bool:
 
 
 def normalize_schema(tool: dict[str, Any]) -> dict[str, Any]:
-    """A tool schema whose ``parameters`` is a JSON Schema object.
+    """A tool schema whose ``parameters`` is a valid JSON Schema object.
 
     Records further into the original files give ``parameters`` as the bare property map
     (``{"x": {"type": "string"}}``) with ``required`` beside it; this wraps them as
-    ``{"type": "object", "properties": …, "required": …}`` and keeps every other key.
-    Schemas already in that shape (or with no parameters) are returned unchanged.
+    ``{"type": "object", "properties": …, "required": …}`` and keeps every other key. Type
+    names JSON Schema lacks (``"enum"``, ``"float"``, ``"list"``…) become the JSON Schema
+    type they mean. Valid schemas are returned unchanged.
     """
     params = tool.get("parameters")
-    if not isinstance(params, dict) or _is_object_schema(params):
+    if not isinstance(params, dict):
         return tool
-    out = {k: v for k, v in tool.items() if k != "required"}
-    wrapped: dict[str, Any] = {"type": "object", "properties": params}
-    if "required" in tool:
-        wrapped["required"] = tool["required"]
-    out["parameters"] = wrapped
+    out = dict(tool)
+    if not _is_object_schema(params):
+        out.pop("required", None)
+        params = {"type": "object", "properties": params}
+        if "required" in tool:
+            params["required"] = tool["required"]
+    out["parameters"] = _fix_types(params)
     return out
+
+
+JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "null"})
+TYPE_ALIASES = {"float": "number", "double": "number", "int": "integer", "str": "string",
+                "text": "string", "bool": "boolean", "dict": "object", "map": "object",
+                "list": "array", "tuple": "array"}
+
+
+def _fix_types(schema: Any) -> Any:
+    """``schema`` with its (nested) type names made valid JSON Schema; a copy where changed."""
+    if not isinstance(schema, dict):
+        return schema
+    out = dict(schema)
+    kind = out.get("type")
+    if isinstance(kind, str) and kind not in JSON_TYPES:
+        fixed = TYPE_ALIASES.get(kind.lower()) or _enum_type(out.get("enum"))
+        if fixed:
+            out["type"] = fixed
+        else:
+            del out["type"]
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {k: _fix_types(v) for k, v in out["properties"].items()}
+    if "items" in out:
+        out["items"] = _fix_types(out["items"])
+    return out if out != schema else schema
+
+
+def _enum_type(values: Any) -> str | None:
+    kinds = {type(v) for v in values} if isinstance(values, list) and values else set()
+    names = {str: "string", bool: "boolean", int: "integer", float: "number"}
+    return names.get(kinds.pop()) if len(kinds) == 1 else None

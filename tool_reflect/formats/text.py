@@ -238,6 +238,9 @@ def _tool_message(call: ToolCall, entries: list[Any]) -> Message:
 def import_ground_truth(text: str, fmt: str) -> GroundTruth:
     """Split a ground-truth completion into reflection, calls and final answer."""
     parsed = parse_output(text)
+    if parsed.errors:  # a call of the ground truth would be lost: never silently
+        raise RecordError(f"ground truth has a malformed call ({', '.join(parsed.issue_codes)})",
+                          field="ground_truth")
     gt = GroundTruth(reflection=None, calls=parsed.calls)
     low = text.lower()
     a, b = low.find("<reflect>"), low.find("</reflect>")
