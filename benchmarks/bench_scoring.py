@@ -1,7 +1,9 @@
 """Parser + matcher throughput on realistic completions, and worst cases on 1 MB inputs.
 
-Targets (issue 2): >= 20,000 completions/s in one process; every 1 MB adversarial input
-parsed and scored in < 50 ms.
+Targets: >= 20,000 completions/s in one process; every 1 MB adversarial input parsed and
+scored in < 50 ms; time linear in input size (each doubling <= 2.3x the time), shown per
+adversarial family at 125 KB / 250 KB / 500 KB / 1 MB, plus the slowest input a random
+search over family mixes finds.
 
     python benchmarks/bench_scoring.py [--n 20000]
 """
@@ -23,13 +25,15 @@ from tool_reflect.formats.original_files import read_dataset  # noqa: E402
 from tool_reflect.io import read_items  # noqa: E402
 from tool_reflect.scoring import score_attempt  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "data" / "reference_sample_qwen.jsonl"
+ORIGINAL = ROOT / "tests" / "fixtures" / "original"
 
 
 def load_items():
-    if SHARED.exists():
-        return read_dataset(SHARED, "qwen")
-    return read_items(ROOT / "tests" / "fixtures" / "canonical_items.jsonl")
+    """The real Qwen records in the repository (first, spread and further samples)."""
+    items = []
+    for name in ("reference", "spread", "more"):
+        items += read_dataset(ORIGINAL / f"{name}_sample_qwen.jsonl", "qwen")
+    return items or read_items(ROOT / "tests" / "fixtures" / "canonical_items.jsonl")
 
 
 def realistic(items, n: int, seed: int = 0):
@@ -71,9 +75,77 @@ def adversarial() -> dict[str, str]:
     }
 
 
+def families() -> dict[str, object]:
+    """Adversarial families as ``size -> text`` makers (the tag floods once cost O(n^2))."""
+    call = '{"name": "f", "arguments": {"x": 1}}'
+
+    def rep(unit: str, tail: str = ""):  # noqa: ANN202
+        return lambda n: unit * (n // len(unit)) + tail
+
+    def noise(encoding: str):  # noqa: ANN202
+        return lambda n: random.Random(n).randbytes(n).decode(encoding, "surrogateescape"
+                                                              if encoding == "utf-8" else "strict")
+
+    return {
+        "<tool_call>\\n flood": rep("<tool_call>\n", "</tool_call>"),
+        "<tool_call>{ flood": rep("<tool_call>{", "</tool_call>"),
+        "<TOOL_CALL> flood": rep("<TOOL_CALL>", "</tool_call>"),
+        "unclosed valid calls": rep("<tool_call>" + call + "\n"),
+        "<tool_call> + junk": rep("<tool_call>junk ", "</tool_call>"),
+        "random bytes utf-8": noise("utf-8"),
+        "random bytes latin-1": noise("latin-1"),
+        "'{\"name\": ' runs": rep('{"name": '),
+        "llama call starts": rep('[{"name": "f", "parameters": {"x": ['),
+        "tag soup": rep("<reflect><think><final>```</tool_call><tool_call>"),
+        "fences": rep("```"),
+    }
+
+
+def scaling(item) -> float:  # noqa: ANN001
+    """Time each family at 125 KB .. 1 MB; return the worst doubling ratio."""
+    worst_ratio = 0.0
+    for name, make in families().items():
+        times = []
+        for kb in (125, 250, 500, 1000):
+            text = make(kb * 1000)
+            times.append(_best_of(item, text))
+        ratios = [b / a for a, b in zip(times, times[1:], strict=False) if a > 1e-4]
+        worst_ratio = max([worst_ratio] + ratios)
+        print(f"scaling {name:<24} " + "  ".join(f"{t * 1000:6.1f}" for t in times)
+              + " ms   doubling ratios " + " ".join(f"{r:.2f}" for r in ratios))
+    return worst_ratio
+
+
+def _best_of(item, text: str, reps: int = 3) -> float:  # noqa: ANN001
+    best = float("inf")
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        score_attempt(item, text)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def random_search(item, tries: int, seed: int = 0) -> tuple[float, str]:  # noqa: ANN001
+    """Slowest 1 MB input among random mixes of the families' units."""
+    rng = random.Random(seed)
+    units = ["<tool_call>", "</tool_call>", "<TOOL_CALL>", "{", "[", '{"name": ', '"', "\\",
+             "<reflect>", "</reflect>", "<think>", "<final>", "```", "\n", "junk ",
+             '{"name": "f", "arguments": {"x": 1}}', "</think>", "]", "}"]
+    worst, worst_desc = 0.0, ""
+    for _ in range(tries):
+        pick = rng.sample(units, rng.randint(1, 4))
+        unit = "".join(pick)
+        text = unit * ((1 << 20) // len(unit))
+        t = _best_of(item, text, reps=1)
+        if t > worst:
+            worst, worst_desc = t, repr(unit)[:60]
+    return worst, worst_desc
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=20000)
+    ap.add_argument("--tries", type=int, default=200, help="random-search inputs")
     args = ap.parse_args()
     items = load_items()
     pairs = realistic(items, args.n)
@@ -95,9 +167,15 @@ def main() -> None:
         worst = max(worst, ms)
         print(f"adversarial {name:<28} {len(text) / 1e6:5.2f} MB  {ms:7.1f} ms  "
               f"errors={len(v.errors)}")
+    ratio = scaling(gt_item)
+    slow, desc = random_search(gt_item, args.tries)
+    worst = max(worst, slow * 1000)
+    print(f"random search ({args.tries} mixes, 1 MB): slowest {slow * 1000:.1f} ms for {desc}")
     print(f"worst adversarial case: {worst:.1f} ms (target < 50 ms: "
-          f"{'OK' if worst < 50 else 'MISSED'})")
-    print(json.dumps({"completions_per_s": round(rate), "worst_adversarial_ms": round(worst, 1)}))
+          f"{'OK' if worst < 50 else 'MISSED'}); worst doubling ratio {ratio:.2f} "
+          f"(target <= 2.3: {'OK' if ratio <= 2.3 else 'MISSED'})")
+    print(json.dumps({"completions_per_s": round(rate), "worst_adversarial_ms": round(worst, 1),
+                      "worst_doubling_ratio": round(ratio, 2)}))
 
 
 if __name__ == "__main__":

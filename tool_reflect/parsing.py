@@ -28,7 +28,6 @@ MAX_CALLS = 64
 MAX_ISSUES = 32
 _DECODER = json.JSONDecoder()
 # A Llama-style call starts like `[{"name":` or `{"name":`; linear (no nested quantifiers).
-_ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
 _WS = re.compile(r"\s*")
 MAX_JSON_FIRST = 256
 _WINDOW = 8192
@@ -99,8 +98,9 @@ def _parse_into(parsed: ParsedOutput, output: Any) -> None:
     rest = _take_reflect(text, parsed)
     rest = _mask_fences(rest, parsed)
     rest = _take_final(rest, parsed)
+    tagged = "<tool_call>" in _lower(rest)
     rest = _take_tagged_calls(rest, parsed)
-    _take_json_calls(rest, parsed)
+    _take_json_calls(rest, parsed, quoted_only=tagged)
     for i, raw in enumerate(native_calls if isinstance(native_calls, list) else [native_calls]):
         _add_call(parsed, _unwrap_native(raw), "native", f"tool_calls[{i}]")
 
@@ -111,7 +111,7 @@ def _lower(s: str) -> str:
     low = s.lower()
     if len(low) == len(s):  # lower() never shrinks: equal length means 1:1 (almost always)
         return low
-    return s.translate(_ASCII_LOWER)
+    return s.replace("\u0130", "i").lower()  # 'İ' is the only code point that grows
 
 
 def _spans(text: str, low: str, open_tag: str, close_tag: str):
@@ -150,6 +150,8 @@ def strip_think(text: str, parsed: ParsedOutput | None = None) -> str:
 
 
 def _take_reflect(text: str, parsed: ParsedOutput) -> str:
+    """Remove every ``<reflect>`` block (text in any of them is never a call); the first
+    is the reflection. An unclosed block runs to the next ``<tool_call>`` or the end."""
     low = _lower(text)
     a = low.find("<reflect>")
     if a < 0:
@@ -158,20 +160,25 @@ def _take_reflect(text: str, parsed: ParsedOutput) -> str:
         return text
     if 0 <= low.find("</reflect>") < a:
         parsed.add("stray_tag:/reflect", severity="warning")
-    inner = a + len("<reflect>")
-    b = low.find("</reflect>", inner)
-    if b >= 0:
-        parsed.reflect = text[inner:b].strip()
-        rest = text[:a] + "\n" + text[b + len("</reflect>"):]
-    else:
-        parsed.add("unclosed_tag:reflect", severity="warning")
-        stop = low.find("<tool_call>", inner)
-        stop = len(text) if stop < 0 else stop
-        parsed.reflect = text[inner:stop].strip()
-        rest = text[:a] + "\n" + text[stop:]
-    if "<reflect>" in _lower(rest):
-        parsed.add("extra_tag:reflect", severity="warning")
-    return rest
+    parts, pos = [], 0
+    while a >= 0:
+        parts.append(text[pos:a])
+        inner = a + len("<reflect>")
+        b = low.find("</reflect>", inner)
+        if b >= 0:
+            body, pos = text[inner:b], b + len("</reflect>")
+        else:
+            parsed.add("unclosed_tag:reflect", severity="warning")
+            stop = low.find("<tool_call>", inner)
+            pos = len(text) if stop < 0 else stop
+            body = text[inner:pos]
+        if parsed.reflect is None:
+            parsed.reflect = body.strip()
+        else:
+            parsed.add("extra_tag:reflect", severity="warning")
+        a = low.find("<reflect>", pos)
+    parts.append(text[pos:])
+    return "\n".join(parts)
 
 
 def _mask_fences(text: str, parsed: ParsedOutput) -> str:
@@ -217,7 +224,18 @@ def _take_tagged_calls(text: str, parsed: ParsedOutput) -> str:
             parsed.add("stray_tag:/tool_call")
         return text
     open_tag, close_tag = "<tool_call>", "</tool_call>"
-    parts, pos, budget = [], 0, [MAX_JSON_FIRST]
+    parts, pos, budget, skipped = [], 0, [MAX_JSON_FIRST], 0
+    # Next closer / opener at or after a position, remembered so that a flood of openers
+    # costs one scan of the text, not one scan per opener.
+    seen = {close_tag: (-1, -1), open_tag: (-1, -1)}
+
+    def after(tag: str, at: int) -> int:
+        frm, found = seen[tag]
+        if frm < 0 or at < frm or (0 <= found < at):
+            found = low.find(tag, at)
+            seen[tag] = (at, found)
+        return found
+
     while True:
         a = low.find(open_tag, pos)
         if a < 0:
@@ -233,14 +251,15 @@ def _take_tagged_calls(text: str, parsed: ParsedOutput) -> str:
             for v in value if isinstance(value, list) else [value]:
                 _add_call(parsed, v, "qwen", text[inner:inner + 40])
             continue
-        b = low.find(close_tag, inner)
-        nxt = low.find(open_tag, inner)
+        b = after(close_tag, inner)
+        nxt = after(open_tag, inner)
         if b < 0:
             parsed.add("unclosed_tag:tool_call", text[inner:inner + 40])
             return "\n".join(parts)
-        if 0 <= nxt < b:  # this opener is never closed: the next one starts first
+        if 0 <= nxt < b:  # never closed: a later opener owns the closer
             parsed.add("unclosed_tag:tool_call", text[inner:inner + 40])
-            pos = nxt
+            skipped += 1  # after many, jump straight to the last opener before the closer
+            pos = nxt if skipped < MAX_JSON_FIRST else low.rfind(open_tag, nxt, b)
             continue
         _decode_block(parsed, text[inner:b])
         pos = b + len(close_tag)
@@ -305,37 +324,55 @@ def _call_start(text: str, pos: int) -> int:
 def _decode_at(text: str, start: int) -> tuple[Any, int]:
     """``raw_decode`` at ``start``, first within a window: the json module's error path
     counts lines back to the start of its input, so decoding far into a long text costs
-    O(offset) per failure. Raises ValueError (with ``pos``) or RecursionError."""
+    O(offset) per failure. Raises ValueError (always with ``pos``) or RecursionError."""
     window = text[start:start + _WINDOW]
     try:
         value, end = _DECODER.raw_decode(window)
         return value, start + end
     except ValueError as exc:
-        if len(window) < _WINDOW or exc.pos < len(window) - 1 - _WINDOW // 8:
-            exc.pos = start + exc.pos  # type: ignore[attr-defined]
-            raise
-    value, end = _DECODER.raw_decode(text[start:])
+        pos = getattr(exc, "pos", None)
+        if pos is None:  # not a syntax error: an integer beyond Python's digit limit
+            raise _located(exc, start) from None
+        if len(window) < _WINDOW or pos < len(window) - 1 - _WINDOW // 8:
+            raise _located(exc, start + pos) from None
+    try:
+        value, end = _DECODER.raw_decode(text[start:])
+    except ValueError as exc:
+        raise _located(exc, start + getattr(exc, "pos", 0)) from None
     return value, start + end
 
 
-def _take_json_calls(text: str, parsed: ParsedOutput) -> None:
+def _located(exc: ValueError, pos: int) -> ValueError:
+    out = ValueError(str(exc))
+    out.pos = pos  # type: ignore[attr-defined]
+    return out
+
+
+def _take_json_calls(text: str, parsed: ParsedOutput, quoted_only: bool = False) -> None:
+    """Llama-style JSON calls standing in the text. With ``quoted_only`` (the output uses
+    ``<tool_call>`` tags, so only tagged blocks are calls) they are prose: warnings."""
     resume, failures = 0, 0
+    bad = ("quoted_call:malformed_json", "warning") if quoted_only else ("malformed_json", "error")
     while (start := _call_start(text, resume)) >= 0:
         if len(parsed.calls) >= MAX_CALLS or failures >= MAX_JSON_FIRST:
-            parsed.add("too_many_calls", f">{MAX_CALLS}")
+            if not quoted_only:
+                parsed.add("too_many_calls", f">{MAX_CALLS}")
             return
         try:
             value, resume = _decode_at(text, start)
         except ValueError as exc:
             failures += 1
-            parsed.add("malformed_json", text[start:start + 40])
+            parsed.add(bad[0], text[start:start + 40], bad[1])
             resume = max(getattr(exc, "pos", start + 1), start + 1)
             continue
         except RecursionError:
             failures += 1
-            parsed.add("malformed_json", "nesting too deep")
+            parsed.add(bad[0], "nesting too deep", bad[1])
             nl = text.find("\n", start)
             resume = len(text) if nl < 0 else nl
+            continue
+        if quoted_only:
+            parsed.add("quoted_call:prose", text[start:start + 40], "warning")
             continue
         items = value if isinstance(value, list) else [value]
         for v in items:

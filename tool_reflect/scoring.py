@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tool_reflect.matching import match_calls
-from tool_reflect.parsing import parse_output
-from tool_reflect.records import RepairItem
+from tool_reflect.parsing import ParsedOutput, parse_output
+from tool_reflect.records import RepairItem, ToolCall
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,15 @@ def score_attempt(item: RepairItem, output: Any, mode: str = "strict",
 
 
 def _score(item: RepairItem, output: Any, mode: str, expected_format: str | None) -> AttemptVerdict:
-    parsed = parse_output(output, expected_format)
-    match = match_calls(parsed.calls, item.ground_truth.calls, mode, item.tools)
+    return verdict(parse_output(output, expected_format), item.ground_truth.calls, mode,
+                   item.tools)
+
+
+def verdict(parsed: ParsedOutput, gold: list[ToolCall], mode: str = "strict",
+            tools: list[dict[str, Any]] | None = None) -> AttemptVerdict:
+    """The one pass rule, for the metric and the reward's gate: the calls equal the gold
+    calls (as multisets, in ``mode``) and no call block is malformed."""
+    match = match_calls(parsed.calls, gold, mode, tools)
     fmt_errors = [f"format:{i.code}" for i in parsed.errors]
     passed = match.exact and not fmt_errors
     partial = 0.0 if fmt_errors else match.partial

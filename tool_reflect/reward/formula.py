@@ -10,10 +10,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from tool_reflect.matching import match_calls, value_key
+from tool_reflect.matching import value_key
 from tool_reflect.parsing import ParsedOutput
 from tool_reflect.records import ToolCall
 from tool_reflect.reward.similarity import lexical_similarity
+from tool_reflect.scoring import verdict
 
 W_REF, W_CALL, W_FINAL = 0.1, 0.7, 0.2
 IMPORTANCE = {"reflect": 0.1, "calls": 0.7, "final": 0.2}
@@ -48,8 +49,10 @@ def s_call(pred: list[ToolCall], gold: list[ToolCall], exact: bool) -> float:
     """Greedy one-to-one matching in gold order: 0.5·[same name] + 0.5·(share of gold keys
     whose value equals, or whose text similarity > 0.8), averaged, times
     max(0, 1 − 0.1·unused predictions)."""
+    if exact:  # the strict matcher's verdict; greedy matching can pair equal calls badly
+        return 1.0
     if not gold:
-        return 1.0 if not pred else max(0.0, 1.0 - 0.2 * len(pred))
+        return min(NOT_EXACT_CAP, max(0.0, 1.0 - 0.2 * len(pred)))
     free = list(range(len(pred)))
     total = 0.0
     for g in gold:
@@ -93,15 +96,15 @@ def prepare(comp: ParsedOutput, gt: ParsedOutput) -> Prepared:
     """Everything but similarity; records which text pairs need it."""
     b = zero_breakdown()
     i_r, i_c, i_f = gt.reflect is not None, bool(gt.calls), gt.final is not None
-    match = match_calls(comp.calls, gt.calls)
+    v = verdict(comp, gt.calls)
     fmt_errors = len(comp.errors)
-    exact = match.exact and not fmt_errors
+    exact = v.passed
     b.update(n_pred_calls=float(len(comp.calls)), n_gold_calls=float(len(gt.calls)),
              format_errors=float(fmt_errors), exact_match=float(exact))
     b["w_active"] = W_REF * i_r + W_CALL * i_c + W_FINAL * i_f
-    if i_c and not exact:
+    if (i_c and not exact) or fmt_errors:  # the metric fails it, so no reward at all
         why = "format error: " + ", ".join(i.code for i in comp.errors) if fmt_errors \
-            else "calls differ: " + ", ".join(match.errors[:4])
+            else "calls differ: " + ", ".join(v.errors[:4])
         b["s_call"] = s_call(comp.calls, gt.calls, False)
         return Prepared(b, why, done=True)
     b["gate"] = 1.0
