@@ -130,6 +130,22 @@ def _spans(text: str, low: str, open_tag: str, close_tag: str):
         pos = b + len(close_tag)
 
 
+class _Finder:
+    """``low.find(tag, at)`` for non-decreasing ``at``, remembering each answer, so that a
+    flood of openers with no closer costs one scan of the text, not one scan per opener."""
+
+    def __init__(self, low: str) -> None:
+        self.low = low
+        self.seen: dict[str, tuple[int, int]] = {}
+
+    def find(self, tag: str, at: int) -> int:
+        frm, found = self.seen.get(tag, (-1, -1))
+        if frm < 0 or at < frm or 0 <= found < at:
+            found = self.low.find(tag, at)
+            self.seen[tag] = (at, found)
+        return found
+
+
 def strip_think(text: str, parsed: ParsedOutput | None = None) -> str:
     """Remove ``<think>…</think>`` blocks; an unclosed block runs to the end, and a
     leading ``…</think>`` with no opener (templates that open the block) is dropped."""
@@ -160,16 +176,16 @@ def _take_reflect(text: str, parsed: ParsedOutput) -> str:
         return text
     if 0 <= low.find("</reflect>") < a:
         parsed.add("stray_tag:/reflect", severity="warning")
-    parts, pos = [], 0
+    parts, pos, after = [], 0, _Finder(low).find
     while a >= 0:
         parts.append(text[pos:a])
         inner = a + len("<reflect>")
-        b = low.find("</reflect>", inner)
+        b = after("</reflect>", inner)
         if b >= 0:
             body, pos = text[inner:b], b + len("</reflect>")
         else:
             parsed.add("unclosed_tag:reflect", severity="warning")
-            stop = low.find("<tool_call>", inner)
+            stop = after("<tool_call>", inner)
             pos = len(text) if stop < 0 else stop
             body = text[inner:pos]
         if parsed.reflect is None:
@@ -225,17 +241,7 @@ def _take_tagged_calls(text: str, parsed: ParsedOutput) -> str:
         return text
     open_tag, close_tag = "<tool_call>", "</tool_call>"
     parts, pos, budget, skipped = [], 0, [MAX_JSON_FIRST], 0
-    # Next closer / opener at or after a position, remembered so that a flood of openers
-    # costs one scan of the text, not one scan per opener.
-    seen = {close_tag: (-1, -1), open_tag: (-1, -1)}
-
-    def after(tag: str, at: int) -> int:
-        frm, found = seen[tag]
-        if frm < 0 or at < frm or (0 <= found < at):
-            found = low.find(tag, at)
-            seen[tag] = (at, found)
-        return found
-
+    after = _Finder(low).find
     while True:
         a = low.find(open_tag, pos)
         if a < 0:
