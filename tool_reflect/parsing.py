@@ -176,7 +176,7 @@ def _take_reflect(text: str, parsed: ParsedOutput) -> str:
         return text
     if 0 <= low.find("</reflect>") < a:
         parsed.add("stray_tag:/reflect", severity="warning")
-    parts, pos, after = [], 0, _Finder(low).find
+    parts, pos, after, seen = [], 0, _Finder(low).find, set()
     while a >= 0:
         parts.append(text[pos:a])
         inner = a + len("<reflect>")
@@ -184,16 +184,18 @@ def _take_reflect(text: str, parsed: ParsedOutput) -> str:
         if b >= 0:
             body, pos = text[inner:b], b + len("</reflect>")
         else:
-            parsed.add("unclosed_tag:reflect", severity="warning")
+            seen.add("unclosed_tag:reflect")
             stop = after("<tool_call>", inner)
             pos = len(text) if stop < 0 else stop
             body = text[inner:pos]
         if parsed.reflect is None:
             parsed.reflect = body.strip()
         else:
-            parsed.add("extra_tag:reflect", severity="warning")
+            seen.add("extra_tag:reflect")
         a = low.find("<reflect>", pos)
     parts.append(text[pos:])
+    for code in sorted(seen, reverse=True):  # each reported once
+        parsed.add(code, severity="warning")
     return "\n".join(parts)
 
 
@@ -267,7 +269,11 @@ def _take_tagged_calls(text: str, parsed: ParsedOutput) -> str:
             skipped += 1  # after many, jump straight to the last opener before the closer
             pos = nxt if skipped < MAX_JSON_FIRST else low.rfind(open_tag, nxt, b)
             continue
-        _decode_block(parsed, text[inner:b])
+        if not _decode_block(parsed, text[inner:b]):
+            skipped += 1
+            if skipped >= MAX_JSON_FIRST:  # the attempt has failed already; stop decoding
+                parsed.add("too_many_malformed_blocks", f">{MAX_JSON_FIRST}")
+                return "\n".join(parts)
         pos = b + len(close_tag)
     parts.append(text[pos:])
     rest = "\n".join(parts)
@@ -296,18 +302,20 @@ def _decode_then_close(text: str, low: str, inner: int, close_tag: str,
     return value, end + len(close_tag)
 
 
-def _decode_block(parsed: ParsedOutput, body: str) -> None:
+def _decode_block(parsed: ParsedOutput, body: str) -> bool:
+    """Add the call(s) of one closed block; ``False`` if its JSON is malformed."""
     body = body.strip()
     try:
         value = json.loads(body)
     except (ValueError, RecursionError):
         parsed.add("malformed_json", body[:40])
-        return
+        return False
     items = value if isinstance(value, list) else [value]
     if not items:
         parsed.add("not_a_call", "empty list")
     for v in items:
         _add_call(parsed, v, "qwen", body[:40])
+    return True
 
 
 def _call_start(text: str, pos: int) -> int:
