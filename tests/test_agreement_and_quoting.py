@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tool_reflect.errors import RecordError
-from tool_reflect.formats.text import import_ground_truth
-from tool_reflect.parsing import parse_output
-from tool_reflect.records import GroundTruth, Message, RepairItem, ToolCall
+from tool_reflect.formats.text import import_ground_truth, render_ground_truth
+from tool_reflect.parsing import MAX_DEPTH, parse_output
+from tool_reflect.records import Message, RepairItem
 from tool_reflect.reward import RewardScorer
 from tool_reflect.scoring import score_attempt
 
@@ -73,17 +73,45 @@ def test_without_tags_a_standing_json_call_is_still_a_call() -> None:
     assert [(c.name, c.arguments) for c in p.calls] == [("f", {"a": 1})] and not p.issues
 
 
-def test_an_integer_beyond_the_digit_limit_is_malformed_not_a_parser_failure() -> None:
+def test_integers_beyond_pythons_digit_limit_get_exact_verdicts_in_both_modes() -> None:
     big = "9" * 5000
-    for text in (f'<tool_call>{{"name": "f", "arguments": {{"a": {big}}}}}</tool_call>',
-                 f'[{{"name": "f", "parameters": {{"a": {big}}}}}]'):
-        v = score_attempt(RepairItem(id="x", tools=[], messages=[], ground_truth=GroundTruth(
-            "r", [ToolCall("f", {"a": 1})])), text)
-        assert not v.passed and "format:malformed_json" in v.errors
-        assert not any(e.startswith(("format:parser_failure", "scoring_failure")) for e in v.errors)
+    gold = f'<reflect>r</reflect>\n\n<tool_call>\n{{"name": "f", "arguments": {{"a": {big}}}}}\n</tool_call>'
+    it = item(gold)
+    assert len(it.ground_truth.calls) == 1 and render_ground_truth(it.ground_truth, "qwen") == gold
+    for mode in ("strict", "lenient"):
+        assert score_attempt(it, gold, mode).passed
+        assert score_attempt(it, gold.replace(big, big[:-1] + "8"), mode).errors == ["wrong_value:f.a"]
+        assert not score_attempt(it, gold.replace(big, f'"{big}"'), mode).passed
+    llama = f'[{{"name": "f", "parameters": {{"a": {big}}}}}]'
+    assert score_attempt(it, llama).passed
+
+
+def test_lenient_is_never_stricter_than_strict_on_extreme_numbers() -> None:
+    for value in ("1" + "0" * 400, "1e308", "-0", "123456789012345678901234567890"):
+        gold = f'<tool_call>{{"name": "f", "arguments": {{"a": {value}}}}}</tool_call>'
+        it = item(gold)
+        assert score_attempt(it, gold, "strict").passed and score_attempt(it, gold, "lenient").passed
+    it = item('<tool_call>{"name": "f", "arguments": {"a": 2}}</tool_call>')
+    assert score_attempt(it, '<tool_call>{"name": "f", "arguments": {"a": 2.0}}</tool_call>',
+                         "lenient").passed
+
+
+def _nested(levels: int) -> str:
+    inner = "[" * levels + "]" * levels
+    return f'<tool_call>{{"name": "f", "arguments": {{"a": {inner}}}}}</tool_call>'
+
+
+@pytest.mark.parametrize("levels", [MAX_DEPTH - 1, MAX_DEPTH, 900, 5000])
+def test_one_nesting_limit_whatever_the_callers_stack(levels: int) -> None:
+    def at_depth(n: int) -> list[str]:
+        return parse_output(_nested(levels)).issue_codes if n == 0 else at_depth(n - 1)
+
+    expected = [] if levels < MAX_DEPTH else ["nesting_too_deep"]
+    assert parse_output(_nested(levels)).issue_codes == expected
+    assert at_depth(600) == expected
 
 
 def test_a_ground_truth_whose_call_cannot_be_read_is_an_error_not_zero_calls() -> None:
     with pytest.raises(RecordError, match="ground_truth.*malformed"):
-        import_ground_truth(f'<reflect>r</reflect>\n<tool_call>{{"name": "f", "arguments": '
-                            f'{{"a": {"1" * 5000}}}}}</tool_call>', "qwen")
+        import_ground_truth('<reflect>r</reflect>\n<tool_call>{"name": "f", "arguments": '
+                            '{"a": }}</tool_call>', "qwen")

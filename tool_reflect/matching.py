@@ -16,11 +16,12 @@ Every mismatch is named: ``missing_call:<fn>``, ``extra_call:<fn>``, ``wrong_nam
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+from tool_reflect.json_values import dumps
 from tool_reflect.records import ToolCall
 
 MATCHER_VERSION = "1.0.0"
@@ -49,8 +50,10 @@ def _normalise(value: Any) -> Any:
     """Lenient form of a JSON value."""
     if isinstance(value, bool) or value is None:
         return value
-    if isinstance(value, (int, float)):
-        return float(value)
+    if isinstance(value, float):  # 1.0 -> 1; never float(int): big integers overflow
+        return int(value) if value.is_integer() else value
+    if isinstance(value, int):
+        return value
     if isinstance(value, str):
         return " ".join(value.split()).casefold()
     if isinstance(value, list):
@@ -84,17 +87,14 @@ def canonical_args(args: dict[str, Any], mode: str = "strict",
 def call_key(call: ToolCall, mode: str = "strict", defaults: dict[str, Any] | None = None) -> str:
     """A hashable canonical form of a call (a sorted-key JSON text)."""
     args = canonical_args(call.arguments, mode, defaults)
-    try:
-        return json.dumps([call.name, args], sort_keys=True, ensure_ascii=False)
-    except (TypeError, ValueError):  # non-JSON values from Python callers
-        return repr((call.name, sorted(args.items(), key=lambda kv: str(kv[0]))))
+    return value_key([call.name, args])
 
 
 def value_key(value: Any) -> str:
     """A JSON value's canonical text (sorted keys): equal iff the values are equal JSON."""
     try:
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
-    except (TypeError, ValueError):
+        return dumps(value, sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError):  # non-JSON values from Python callers
         return repr(value)
 
 
@@ -170,6 +170,6 @@ def json_type(v: Any) -> str:
     """JSON Schema type name of a value (``integer`` and ``number`` kept apart)."""
     if isinstance(v, bool):
         return "boolean"
-    if isinstance(v, int):
+    if isinstance(v, (int, Decimal)):  # Decimal: an integer too long for int
         return "integer"
     return {float: "number", str: "string", list: "array", dict: "object"}.get(type(v), "null")

@@ -17,16 +17,17 @@ blocks are reported as typed :class:`Issue` s, never silently dropped.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from tool_reflect.json_values import DECODER
 from tool_reflect.records import ToolCall
 
 MAX_CALLS = 64
 MAX_ISSUES = 32
-_DECODER = json.JSONDecoder()
+MAX_DEPTH = 128  # deepest argument nesting read; deeper calls are `nesting_too_deep` errors
+_DECODER = DECODER  # over-long integers are read exactly (tool_reflect.json_values)
 # A Llama-style call starts like `[{"name":` or `{"name":`; linear (no nested quantifiers).
 _WS = re.compile(r"\s*")
 MAX_JSON_FIRST = 256
@@ -306,8 +307,11 @@ def _decode_block(parsed: ParsedOutput, body: str) -> bool:
     """Add the call(s) of one closed block; ``False`` if its JSON is malformed."""
     body = body.strip()
     try:
-        value = json.loads(body)
-    except (ValueError, RecursionError):
+        value = _DECODER.decode(body)
+    except RecursionError:
+        parsed.add("nesting_too_deep", f"over {MAX_DEPTH} levels")
+        return False
+    except ValueError:
         parsed.add("malformed_json", body[:40])
         return False
     items = value if isinstance(value, list) else [value]
@@ -381,7 +385,8 @@ def _take_json_calls(text: str, parsed: ParsedOutput, quoted_only: bool = False)
             continue
         except RecursionError:
             failures += 1
-            parsed.add(bad[0], "nesting too deep", bad[1])
+            parsed.add("quoted_call:nesting_too_deep" if quoted_only else "nesting_too_deep",
+                       f"over {MAX_DEPTH} levels", bad[1])
             nl = text.find("\n", start)
             resume = len(text) if nl < 0 else nl
             continue
@@ -391,6 +396,22 @@ def _take_json_calls(text: str, parsed: ParsedOutput, quoted_only: bool = False)
         items = value if isinstance(value, list) else [value]
         for v in items:
             _add_call(parsed, v, "llama", text[start:start + 40])
+
+
+def depth(value: Any) -> int:
+    """Nesting depth of a JSON value (a scalar is 0, ``[]`` is 1), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            v = list(v.values())
+        if isinstance(v, list):
+            deepest = max(deepest, d + 1)
+            if d + 1 <= MAX_DEPTH:  # no need to look further than the limit
+                stack.extend((x, d + 1) for x in v)
+            else:
+                return deepest
+    return deepest
 
 
 def _unwrap_native(raw: Any) -> Any:
@@ -418,14 +439,20 @@ def _add_call(parsed: ParsedOutput, value: Any, style: str, where: str) -> None:
     args = value.get("arguments", value.get("parameters", {}))
     if isinstance(args, str):  # OpenAI-style JSON-encoded arguments
         try:
-            args = json.loads(args) if args.strip() else {}
-        except (ValueError, RecursionError):
+            args = _DECODER.decode(args) if args.strip() else {}
+        except RecursionError:
+            parsed.add("nesting_too_deep", f"{name}: over {MAX_DEPTH} levels")
+            return
+        except ValueError:
             parsed.add("bad_arguments", name)
             return
     if args is None:
         args = {}
     if not isinstance(args, dict):
         parsed.add("bad_arguments", name)
+        return
+    if depth(args) > MAX_DEPTH:
+        parsed.add("nesting_too_deep", f"{name}: over {MAX_DEPTH} levels")
         return
     cid = value.get("id")
     parsed.calls.append(ToolCall(name=name, arguments=args, id=cid if isinstance(cid, str) else None))

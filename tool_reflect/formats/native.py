@@ -3,9 +3,9 @@ as OpenAI-style APIs and modern chat templates expect."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from tool_reflect import json_values
 from tool_reflect.formats.prompts import NATIVE_INSTRUCTIONS
 from tool_reflect.formats.text import render_tool_turn
 from tool_reflect.records import GroundTruth, Message, RepairItem, ToolCall
@@ -18,7 +18,7 @@ def openai_tools(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def openai_call(call: ToolCall, index: int = 0) -> dict[str, Any]:
     return {"id": call.id or f"call_{index}", "type": "function",
-            "function": {"name": call.name, "arguments": json.dumps(call.arguments)}}
+            "function": {"name": call.name, "arguments": json_values.dumps(call.arguments)}}
 
 
 def render_native_messages(item: RepairItem, tool_role: bool = True) -> list[dict[str, Any]]:
@@ -35,7 +35,7 @@ def render_native_messages(item: RepairItem, tool_role: bool = True) -> list[dic
     for m in item.messages + [end]:
         if m.role == "tool" and tool_role:
             out.append({"role": "tool", "tool_call_id": m.tool_call_id,
-                        "content": json.dumps(m.content)})
+                        "content": json_values.dumps(m.content)})
             continue
         if m.role == "tool":
             pending.append(m)

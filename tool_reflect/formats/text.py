@@ -6,9 +6,9 @@ equals the source, and a Qwen record rendered as Llama equals the release's Llam
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from tool_reflect import json_values
 from tool_reflect.errors import RecordError
 from tool_reflect.formats.prompts import (
     TOOL_RESPONSE_PREFIX,
@@ -24,9 +24,9 @@ TEXT_FORMATS = ("qwen", "llama")
 def render_call(call: ToolCall, fmt: str) -> str:
     """One call in a text format."""
     if fmt == "qwen":
-        return "<tool_call>\n" + json.dumps({"name": call.name, "arguments": call.arguments}) + "\n</tool_call>"
+        return "<tool_call>\n" + json_values.dumps({"name": call.name, "arguments": call.arguments}) + "\n</tool_call>"
     if fmt == "llama":
-        return json.dumps([{"name": call.name, "parameters": call.arguments}])
+        return json_values.dumps([{"name": call.name, "parameters": call.arguments}])
     raise ValueError(f"unknown text format {fmt!r}; expected one of {TEXT_FORMATS}")
 
 
@@ -53,8 +53,8 @@ def render_tool_turn(calls: list[ToolCall], results: list[Message]) -> str:
             call = by_id.get(r.tool_call_id) or ToolCall(r.name or "", {})
             entries.append({"name": call.name, "arguments": call.arguments, "results": r.content})
     if any(r.error for r in results):
-        return TOOL_RESPONSE_PREFIX + json.dumps(entries)
-    return TOOL_RESPONSE_PREFIX + json.dumps(entries, indent=4)
+        return TOOL_RESPONSE_PREFIX + json_values.dumps(entries)
+    return TOOL_RESPONSE_PREFIX + json_values.dumps(entries, indent=4)
 
 
 def render_conversation(item: RepairItem, fmt: str) -> list[dict[str, str]]:
@@ -194,7 +194,7 @@ def _tool_messages(content: str, calls: list[ToolCall], fmt: str) -> list[Messag
     (the usual case), a list with more or fewer entries (each entry goes to the first
     unanswered call of its name, the rest to the last call), a single object, or text."""
     try:
-        value: Any = json.loads(content[len(TOOL_RESPONSE_PREFIX):])
+        value: Any = json_values.loads(content[len(TOOL_RESPONSE_PREFIX):])
     except ValueError:
         value = None
     if value is None:

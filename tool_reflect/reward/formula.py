@@ -6,10 +6,10 @@ text similarity and lists the text pairs it needs; :func:`finish` combines them.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from tool_reflect import json_values
 from tool_reflect.matching import value_key
 from tool_reflect.parsing import ParsedOutput
 from tool_reflect.records import ToolCall
@@ -84,11 +84,11 @@ def _pair_score(c: ToolCall, g: ToolCall) -> float:
 
 
 def _text(v: Any) -> str:
-    return v if isinstance(v, str) else json.dumps(v, sort_keys=True)
+    return v if isinstance(v, str) else json_values.dumps(v, sort_keys=True)
 
 
 def _concat(p: ParsedOutput) -> str:
-    calls = json.dumps([{"name": c.name, "arguments": c.arguments} for c in p.calls])
+    calls = json_values.dumps([{"name": c.name, "arguments": c.arguments} for c in p.calls])
     return f"{p.reflect or ''} {calls} {p.final or ''}"
 
 

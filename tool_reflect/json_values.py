@@ -1,0 +1,43 @@
+"""JSON text <-> values, exact for every number JSON allows.
+
+Python refuses to turn integers of more than 4,300 digits into ``int`` (and doing so costs
+quadratic time), yet JSON allows them. Such integers are read as :class:`~decimal.Decimal`
+(linear, exact) and written back as the same bare digits, so a call that carries one
+parses, compares, renders and saves like any other.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from decimal import Decimal
+from typing import Any
+
+INT_DIGITS = 4000  # longer integers are read as Decimal
+_TOKEN = "@@bigint-" + secrets.token_hex(8) + "@@"  # unguessable: no string can fake it
+_RAW = re.compile('"' + re.escape(_TOKEN) + r"(-?[0-9]+)\"")
+
+
+def _parse_int(text: str) -> int | Decimal:
+    return int(text) if len(text) <= INT_DIGITS else Decimal(text)
+
+
+DECODER = json.JSONDecoder(parse_int=_parse_int)
+
+
+def loads(text: str) -> Any:
+    """``json.loads`` that keeps over-long integers exact."""
+    return DECODER.decode(text)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return _TOKEN + format(value, "f")
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def dumps(value: Any, **kwargs: Any) -> str:
+    """``json.dumps`` that writes over-long integers as their digits."""
+    text = json.dumps(value, default=_default, **kwargs)
+    return _RAW.sub(r"\1", text) if _TOKEN in text else text
