@@ -10,7 +10,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from tool_reflect import __version__
 from tool_reflect.errors import RecordError
@@ -46,18 +50,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(SystemExit):
+    """Raised on SIGTERM while a command runs, so that temporary files are removed."""
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return int(args._run(args) or 0)
+        with _sigterm_raises():
+            return int(args._run(args) or 0)
     except RecordError as exc:
-        print(f"tool-reflect {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as exc:
-        print(f"tool-reflect {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(args, str(exc))
+    except OSError as exc:  # missing input, unwritable output, ...
+        logging.getLogger("tool_reflect").debug("error", exc_info=True)
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(args, f"{where}{exc.strerror or exc}")
+    except Terminated as exc:
+        print(f"tool-reflect {args.command}: terminated (its temporary files removed)",
+              file=sys.stderr)
+        return int(exc.code or 143)
+
+
+def _fail(args: argparse.Namespace, message: str) -> int:
+    print(f"tool-reflect {args.command}: error: {message}", file=sys.stderr)
+    return 2
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` while the block runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: object) -> None:
+        raise Terminated(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -9,12 +9,13 @@ from typing import Any
 from tool_reflect.errors import RecordError
 from tool_reflect.io import read_records
 from tool_reflect.matching import MATCHER_VERSION
-from tool_reflect.metrics import DEFAULT_KS, ItemResult, summarize
+from tool_reflect.metrics import DEFAULT_KS, ItemResult, bootstrap_ci
 from tool_reflect.records import UNKNOWN, RepairItem
 from tool_reflect.scoring import score_attempt
 
 
-def _completion_row(value: Any) -> tuple[str, list[Any]]:
+def _completion_row(value: Any) -> tuple[str, list[Any], bool]:
+    """``(id, completions, given_as_list)`` of one line."""
     if not isinstance(value, dict):
         raise RecordError("must be a JSON object", field="record")
     item_id = value.get("id", value.get("item_id"))
@@ -24,21 +25,65 @@ def _completion_row(value: Any) -> tuple[str, list[Any]]:
         outs = value["completions"]
         if not isinstance(outs, list):
             raise RecordError("must be a list", field="completions")
-        return item_id, outs
+        if not outs:
+            raise RecordError("is empty (give at least one completion)", field="completions")
+        return item_id, outs, True
     if "completion" not in value:
         raise RecordError("is missing (give 'completion' or 'completions')", field="completion")
-    return item_id, [value["completion"]]
+    return item_id, [value["completion"]], False
 
 
 def read_completions(path: str | os.PathLike[str], *, skip_invalid: bool = False,
                      errors: list[RecordError] | None = None) -> dict[str, list[Any]]:
-    """``{"id", "completion"}`` or ``{"id", "completions": [...]}`` lines, grouped by id.
-    A completion is text or an OpenAI-style message dict."""
+    """``{"id", "completion"}`` lines (one per sample, grouped by id) or one
+    ``{"id", "completions": [...]}`` line per id. A completion is text or an OpenAI-style
+    message dict. A ``completions`` line for an id that already has a line is an error
+    naming it (with ``skip_invalid``: skipped and counted)."""
     out: dict[str, list[Any]] = {}
-    for item_id, outs in read_records(path, _completion_row, skip_invalid=skip_invalid,
-                                      errors=errors):
+    first: dict[str, tuple[int, bool]] = {}
+
+    def convert(value: Any, line: int) -> None:
+        item_id, outs, as_list = _completion_row(value)
+        if item_id in first and (as_list or first[item_id][1]):
+            raise RecordError(f"{item_id!r} already has completions on line {first[item_id][0]}"
+                              " (give an id's samples in one 'completions' line)", field="id")
+        first.setdefault(item_id, (line, as_list))
         out.setdefault(item_id, []).extend(outs)
+
+    read_records(path, convert, skip_invalid=skip_invalid, errors=errors, with_line=True)
     return out
+
+
+def unique_items(items: list[RepairItem], path: str | os.PathLike[str], *,
+                 skip_invalid: bool = False,
+                 errors: list[RecordError] | None = None) -> list[RepairItem]:
+    """``items`` (read from ``path``) without repeated ids: a repeat is an error naming its
+    line, or with ``skip_invalid`` is dropped and recorded in ``errors``."""
+    seen: set[str] = set()
+    repeats = []
+    for i, it in enumerate(items):
+        if it.id in seen:
+            repeats.append(i)
+        seen.add(it.id)
+    if not repeats:
+        return items
+    lines = _item_lines(path, errors or [])
+    found = [RecordError(f"repeats the id {items[i].id!r} of an earlier item", field="id",
+                         path=str(path), line=lines[i] if i < len(lines) else None)
+             for i in repeats]
+    if not skip_invalid:
+        raise found[0]
+    if errors is not None:
+        errors.extend(found)
+    drop = set(repeats)
+    return [it for i, it in enumerate(items) if i not in drop]
+
+
+def _item_lines(path: str | os.PathLike[str], errors: list[RecordError]) -> list[int]:
+    """Line numbers of the records of ``path`` that were read as items, in order."""
+    bad = {e.line for e in errors if e.path == str(path)}
+    lines = read_records(path, lambda _v, n: n, skip_invalid=True, with_line=True)
+    return [n for n in lines if n not in bad]
 
 
 def score_item(item: RepairItem, outputs: Sequence[Any], mode: str = "strict",
@@ -68,21 +113,64 @@ def score_dataset(items: Sequence[RepairItem], completions: dict[str, list[Any]]
 
 def build_report(results: Sequence[ItemResult], ks: Sequence[int] = DEFAULT_KS,
                  **stamps: Any) -> dict[str, Any]:
-    """Summary plus version stamps (matcher version, mode, dataset hash, ...)."""
+    """Summary plus version stamps (matcher version, mode, dataset hash, ...).
+
+    Items may have different sample counts: Repair@k is then the mean over the items with
+    at least k samples; ``items_excluded_per_k`` and each group's ``repair@k_items`` say how
+    many items a figure covers. A k above every item's sample count is left out."""
     from tool_reflect import __version__
 
-    report = summarize(results, ks)
+    counts = [len(r.passes) for r in results]
+    usable = sorted({k for k in ks if 1 <= k <= max(counts, default=0)})
+    report: dict[str, Any] = {
+        "ks": usable, "samples_per_item": min(counts, default=0),
+        "samples_per_item_max": max(counts, default=0),
+        "items_excluded_per_k": {str(k): sum(n < k for n in counts) for k in usable},
+        "groups": {}}
+    groups: dict[str, list[ItemResult]] = {"all": list(results)}
+    for r in results:
+        groups.setdefault(r.perturbation, []).append(r)
+    for name, rs in groups.items():
+        report["groups"][name] = _group_summary(rs, usable)
     report["stamps"] = {"tool_reflect": __version__, "matcher_version": MATCHER_VERSION, **stamps}
     return report
 
 
+def _group_summary(results: Sequence[ItemResult], ks: Sequence[int]) -> dict[str, Any]:
+    """Repair@k over the items with >= k samples, average score over all, 95% intervals
+    (the same figures as :func:`tool_reflect.metrics.summarize` when all counts agree)."""
+    g: dict[str, Any] = {"items": len(results)}
+    for k in ks:
+        vals = [r.repair(k) for r in results if len(r.passes) >= k]
+        g[f"repair@{k}"] = sum(vals) / len(vals) if vals else None
+        g[f"repair@{k}_ci95"] = list(bootstrap_ci(vals)) if vals else [None, None]
+        g[f"repair@{k}_items"] = len(vals)
+    scores = [r.avg_score for r in results]
+    g["avg_score"] = sum(scores) / len(scores) if scores else None
+    g["avg_score_ci95"] = list(bootstrap_ci(scores)) if scores else [None, None]
+    return g
+
+
+def sample_count_warnings(report: dict[str, Any]) -> list[str]:
+    """One line per Repair@k that covers fewer items than the report has."""
+    total = report["groups"]["all"]["items"] if report["groups"] else 0
+    lo, hi = report["samples_per_item"], report["samples_per_item_max"]
+    return [f"Repair@{k} covers {total - n} of {total} items: {n} item(s) with fewer than {k} "
+            f"samples left out of it (samples per item: {lo} to {hi})"
+            for k, n in report["items_excluded_per_k"].items() if n]
+
+
 def format_table(report: dict[str, Any]) -> str:
-    """A plain-text Repair@k table, one row per group."""
+    """A plain-text Repair@k table, one row per group (``-`` where no item has k samples)."""
     ks = report["ks"]
     head = ["group", "items"] + [f"Repair@{k}" for k in ks] + ["avg_score"]
     rows = [head]
     for name, g in report["groups"].items():
-        rows.append([name, str(g["items"])] + [f"{g[f'repair@{k}']:.3f}" for k in ks]
-                    + [f"{g['avg_score']:.3f}"])
+        rows.append([name, str(g["items"])] + [_cell(g[f"repair@{k}"]) for k in ks]
+                    + [_cell(g["avg_score"])])
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
+
+
+def _cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"

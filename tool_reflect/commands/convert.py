@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 
+from tool_reflect.commands import require_records
+
 HELP = "convert a dataset between canonical, qwen, llama and native JSONL"
 log = logging.getLogger("tool_reflect.convert")
 
@@ -28,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
 
     errors: list[RecordError] = []
     items = read_dataset(args.input, args.src, skip_invalid=args.skip_invalid, errors=errors)
+    require_records(items, args.input, len(errors))
     n = write_jsonl(args.output, (render_record(it, args.dst) for it in items))
     for e in errors:
         log.warning("skipped: %s", e)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from tool_reflect.commands import require_records
+
 HELP = "export canonical items to qwen/llama/native JSONL, verl parquet or a HF dataset"
 
 
@@ -22,6 +24,8 @@ def run(args: argparse.Namespace) -> int:
     from tool_reflect.exporters import export
     from tool_reflect.formats.original_files import read_dataset
 
-    n = export(read_dataset(args.input), args.to, args.output, args.prompt_format)
+    items = read_dataset(args.input)
+    require_records(items, args.input)
+    n = export(items, args.to, args.output, args.prompt_format)
     print(f"wrote {n} items to {args.output} ({args.to})")
     return 0

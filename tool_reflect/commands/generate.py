@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import Any
+
+from tool_reflect.commands import non_negative_int, require_records
 
 HELP = "generate repair items (catalogue, original-format items, xLAM records, OpenAI chat logs)"
 log = logging.getLogger("tool_reflect.generate")
@@ -12,7 +15,7 @@ log = logging.getLogger("tool_reflect.generate")
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", default="catalogue", choices=("catalogue", "original", "xlam", "openai"))
     p.add_argument("--input", help="input JSONL for --source original / xlam / openai")
-    p.add_argument("--n", type=int, default=1000, help="number of items (0 = all)")
+    p.add_argument("--n", type=non_negative_int, default=1000, help="number of items (0 = all)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--error-style", default="specific", choices=("specific", "generic"),
                    help="simulator errors, or the original release's generic INVALID_PARAMETERS")
@@ -23,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="build the bundled tool_reflect_open splits, card and chart into DIR")
 
 
-def _domains(args: argparse.Namespace):
+def _domains(args: argparse.Namespace) -> list[Any]:
     from tool_reflect.catalogue import load_catalogue
 
     if args.source == "catalogue":
@@ -37,18 +40,26 @@ def _domains(args: argparse.Namespace):
     if args.source == "original":
         from tool_reflect.formats.original_files import read_dataset
 
-        return from_items(read_dataset(args.input))
+        items = read_dataset(args.input)
+        require_records(items, args.input)
+        return from_items(items)
     convert = from_xlam if args.source == "xlam" else from_openai_log
-    errors: list[RecordError] = []
     rows = read_records(args.input, lambda v, n: (v, n), with_line=True)
-    domains = []
+    require_records(rows, args.input)
+    domains, errors = [], []
     for value, line in rows:
         try:
             domains.append(convert(value, line))
         except RecordError as exc:
             errors.append(exc.at(args.input, line))
+    if not domains:
+        raise RecordError(f"no record is a usable {args.source} trajectory ({len(errors)} "
+                          f"rejected; first: {errors[0]})", path=args.input)
     for e in errors:
         log.warning("skipped %s record: %s", args.source, e)
+    if errors:
+        log.warning("skipped %d of %d %s records; items come from the other %d",
+                    len(errors), len(rows), args.source, len(domains))
     return domains
 
 
@@ -72,6 +83,12 @@ def run(args: argparse.Namespace) -> int:
     report = GenerationReport()
     items = generate(_domains(args), args.n or None, args.seed, args.error_style,
                      balance=not args.no_balance, report=report, progress=True)
+    if not items:
+        from tool_reflect.errors import RecordError
+
+        why = report.rejected_trajectories[0] if report.rejected_trajectories else "none usable"
+        raise RecordError(f"no item could be generated ({len(report.rejected_trajectories)} "
+                          f"trajectories rejected; first: {why})", path=args.input or args.source)
     write_jsonl(args.output, (render_record(it, args.to) for it in items))
     print(f"wrote {len(items)} items to {args.output}: {dict(report.made)}; skipped "
           f"{sum(report.skipped.values())} ({dict(report.skipped)}); rejected trajectories "

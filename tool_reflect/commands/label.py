@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
+from tool_reflect.commands import require_records
+
 HELP = "infer perturbation types (labeler) and print the distribution"
 
 
@@ -22,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from tool_reflect.labeler import label_perturbation
 
     items = read_dataset(args.dataset, args.format)
+    require_records(items, args.dataset)
     inferred = Counter()
     for it in items:
         label = label_perturbation(it)
