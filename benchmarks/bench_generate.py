@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tool_reflect.catalogue import load_catalogue  # noqa: E402
-from tool_reflect.generator import GenerationReport, generate  # noqa: E402
+from tool_reflect.gen.catalogue import load_catalogue
+from tool_reflect.gen.generator import GenerationReport, generate
 
 
 def main() -> None:

@@ -40,7 +40,7 @@ def build_data(n: int, out: Path) -> Path:
     return out
 
 
-def per_item(fn, items: list, repeat: int = 3) -> float:  # noqa: ANN001
+def per_item(fn, items: list, repeat: int = 3) -> float:
     """Best-of-``repeat`` mean seconds per item."""
     best = float("inf")
     for _ in range(repeat):
@@ -113,7 +113,7 @@ def main() -> None:
     requests = per_item(lambda p: p[0][0].construct_requests(
         p[0][1], p[1], metadata=("t", 0, 5), chat_template=api.apply_chat_template), pairs)
 
-    def outputs(td):  # noqa: ANN001, ANN202
+    def outputs(td):
         item = td[0].item(td[1])
         good = render_target(item, "qwen")
         bad = "<reflect>retry</reflect>\n" + render_calls(item.failed_calls, "qwen")

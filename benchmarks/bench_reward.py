@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tool_reflect.formats import render_calls, render_target  # noqa: E402
-from tool_reflect.io import read_items  # noqa: E402
-from tool_reflect.reward import RewardScorer  # noqa: E402
+from tool_reflect.formats import render_calls, render_target
+from tool_reflect.io import read_items
+from tool_reflect.reward import RewardScorer
 
 ROOT = Path(__file__).resolve().parents[1]
 PHRASES = ["the id was invented", "the argument had the wrong type", "I called it too early",

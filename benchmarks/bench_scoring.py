@@ -79,10 +79,10 @@ def families() -> dict[str, object]:
     """Adversarial families as ``size -> text`` makers (the tag floods once cost O(n^2))."""
     call = '{"name": "f", "arguments": {"x": 1}}'
 
-    def rep(unit: str, tail: str = ""):  # noqa: ANN202
+    def rep(unit: str, tail: str = ""):
         return lambda n: unit * (n // len(unit)) + tail
 
-    def noise(encoding: str):  # noqa: ANN202
+    def noise(encoding: str):
         return lambda n: random.Random(n).randbytes(n).decode(encoding, "surrogateescape"
                                                               if encoding == "utf-8" else "strict")
 
@@ -101,7 +101,7 @@ def families() -> dict[str, object]:
     }
 
 
-def scaling(item) -> float:  # noqa: ANN001
+def scaling(item) -> float:
     """Time each family at 125 KB .. 1 MB; return the worst doubling ratio."""
     worst_ratio = 0.0
     for name, make in families().items():
@@ -116,7 +116,7 @@ def scaling(item) -> float:  # noqa: ANN001
     return worst_ratio
 
 
-def _best_of(item, text: str, reps: int = 3) -> float:  # noqa: ANN001
+def _best_of(item, text: str, reps: int = 3) -> float:
     best = float("inf")
     for _ in range(reps):
         t0 = time.perf_counter()
@@ -125,7 +125,7 @@ def _best_of(item, text: str, reps: int = 3) -> float:  # noqa: ANN001
     return best
 
 
-def random_search(item, tries: int, seed: int = 0) -> tuple[float, str]:  # noqa: ANN001
+def random_search(item, tries: int, seed: int = 0) -> tuple[float, str]:
     """Slowest 1 MB input among random mixes of the families' units."""
     rng = random.Random(seed)
     units = ["<tool_call>", "</tool_call>", "<TOOL_CALL>", "{", "[", '{"name": ', '"', "\\",

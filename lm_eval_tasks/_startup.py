@@ -53,7 +53,7 @@ def patch_task_manager(manager_cls: type) -> None:
 
     signature = inspect.signature(original)
 
-    def __init__(self, *args, **kwargs):  # noqa: N807
+    def __init__(self, *args, **kwargs):
         if enabled():
             bound = signature.bind(self, *args, **kwargs)
             bound.arguments["include_path"] = _with_our_path(bound.arguments.get("include_path"))
@@ -83,7 +83,7 @@ class _Finder:
     run our patch right after the module has executed. Only the two lm_eval module names
     above are ever touched; the loader itself is kept."""
 
-    def find_spec(self, name, path=None, target=None):  # noqa: ANN001
+    def find_spec(self, name, path=None, target=None):
         if name not in _AFTER:
             return None
         for finder in sys.meta_path:
@@ -99,7 +99,7 @@ class _Finder:
             return spec
         exec_module, after = loader.exec_module, _AFTER[name]
 
-        def exec_and_patch(module):  # noqa: ANN001
+        def exec_and_patch(module):
             exec_module(module)
             try:
                 after(module)

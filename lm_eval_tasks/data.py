@@ -1,7 +1,7 @@
 """Where each task's items come from, and loading them once per process.
 
 - ``original`` (task ``tool_reflect``): the original 1000-item test file at a pinned
-  revision (:mod:`tool_reflect.datasets`), the Llama file for ``prompt_format: llama`` and
+  revision (:mod:`tool_reflect.downloads`), the Llama file for ``prompt_format: llama`` and
   the Qwen file otherwise, imported with the core importer and labelled by the core labeler.
 - ``open`` (task ``tool_reflect_open``): the bundled generated test split.
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tool_reflect.datasets import Fetched, fetch, fetch_original
+from tool_reflect.downloads import Fetched, fetch, fetch_original
 from tool_reflect.errors import RecordError
 from tool_reflect.records import PERTURBATIONS, UNKNOWN, RepairItem
 

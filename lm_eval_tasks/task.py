@@ -135,7 +135,7 @@ class RepairTask(ConfigurableTask):
     YAML keys beyond lm-eval's: ``class`` (this class) and ``tool_reflect: {dataset,
     perturbation}``; both are removed before lm-eval's own config handling."""
 
-    def __init__(self, data_dir=None, cache_dir=None, download_mode=None,  # noqa: ANN001
+    def __init__(self, data_dir=None, cache_dir=None, download_mode=None,
                  config: dict[str, Any] | None = None) -> None:
         config = dict(config or {})
         config.pop("class", None)

@@ -12,20 +12,20 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from tool_reflect.catalogue import load_catalogue
 from tool_reflect.formats import import_text_record, render_target, render_text_record
-from tool_reflect.generator import (
+from tool_reflect.gen.catalogue import load_catalogue
+from tool_reflect.gen.generator import (
     GenerationReport,
     generate,
     split_domains,
     validate_trajectory,
     world_for,
 )
+from tool_reflect.gen.simulator import World, validate_arguments
 from tool_reflect.io import read_items
 from tool_reflect.labeler import label_perturbation
 from tool_reflect.records import PERTURBATIONS, ToolCall
 from tool_reflect.scoring import score_attempt
-from tool_reflect.simulator import World, validate_arguments
 
 BUNDLE = ROOT / "data" / "tool_reflect_open"
 

@@ -20,7 +20,7 @@ from lm_eval_helpers import (
 )
 
 from lm_eval_tasks.data import open_candidates
-from tool_reflect.datasets import file_sha256
+from tool_reflect.downloads import file_sha256
 from tool_reflect.formats import render_calls, render_prompt, render_target
 from tool_reflect.io import read_items
 from tool_reflect.records import PERTURBATIONS

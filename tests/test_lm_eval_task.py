@@ -37,7 +37,7 @@ def open_tasks() -> dict:
     return load(["tool_reflect_open"])["tasks"]
 
 
-def first(tasks: dict, name: str):  # noqa: ANN201
+def first(tasks: dict, name: str):
     task = tasks[name]
     return task, task.eval_docs[0], task.item(task.eval_docs[0])
 
@@ -213,7 +213,7 @@ def test_hf_native_prompt_passes_tools_to_the_chat_template(smollm2: Path, tmp_p
     assert "tools" not in lm.chat_template_args  # restored afterwards
 
 
-def test_hook_adds_our_folder_first_once_and_honours_opt_out(monkeypatch) -> None:  # noqa: ANN001
+def test_hook_adds_our_folder_first_once_and_honours_opt_out(monkeypatch) -> None:
     assert _startup._with_our_path(None) == [task_dir()]
     assert _startup._with_our_path("/x") == [task_dir(), "/x"]
     assert _startup._with_our_path([task_dir(), "/x"]) == [task_dir(), "/x"]

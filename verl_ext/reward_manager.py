@@ -24,7 +24,6 @@ from tool_reflect.reward import REWARD_KEYS, RewardResult, RewardScorer
 log = logging.getLogger(__name__)
 DEFAULTS = {"similarity": "embedding", "model": None, "device": "cpu", "batch_size": 64,
             "max_wait_ms": 5.0}
-EXTRA_KEYS = REWARD_KEYS + tuple(f"type_{p}" for p in PERTURBATIONS) + ("acc",)
 
 
 def options(config: Any) -> dict[str, Any]:

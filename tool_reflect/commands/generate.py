@@ -27,15 +27,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _domains(args: argparse.Namespace) -> list[Any]:
-    from tool_reflect.catalogue import load_catalogue
+    from tool_reflect.gen.catalogue import load_catalogue
 
     if args.source == "catalogue":
         return load_catalogue()
     if not args.input:
         raise SystemExit(f"--input is required with --source {args.source}")
     from tool_reflect.errors import RecordError
+    from tool_reflect.gen.sources import from_items, from_openai_log, from_xlam
     from tool_reflect.io import read_records
-    from tool_reflect.sources import from_items, from_openai_log, from_xlam
 
     if args.source == "original":
         from tool_reflect.formats.original_files import read_dataset
@@ -66,11 +66,11 @@ def _domains(args: argparse.Namespace) -> list[Any]:
 def run(args: argparse.Namespace) -> int:
     from collections import Counter
 
-    from tool_reflect.generator import GenerationReport, generate
+    from tool_reflect.gen.generator import GenerationReport, generate
     from tool_reflect.io import write_jsonl
 
     if args.bundle:
-        from tool_reflect.bundle import build
+        from tool_reflect.gen.bundle import build
 
         splits = build(args.bundle, args.seed)
         for split, items in splits.items():

@@ -97,7 +97,7 @@ def _ks(args: argparse.Namespace, most: int) -> list[int]:
 
 def _report(args: argparse.Namespace, results: list[Any], skipped: int, missing: int,
             unknown: int) -> dict[str, Any]:
-    from tool_reflect.datasets import file_sha256
+    from tool_reflect.downloads import file_sha256
     from tool_reflect.evaluate import build_report, sample_count_warnings
 
     ks = _ks(args, max(len(r.passes) for r in results))
@@ -130,7 +130,7 @@ def _write(out: Path, report: dict[str, Any], results: list[Any]) -> None:
     """Write verdicts, then the report that names their count and sha256, into a fresh
     hidden folder swapped in for ``out`` whole: a killed run leaves the earlier run or
     the new one, never a mix."""
-    from tool_reflect.datasets import file_sha256
+    from tool_reflect.downloads import file_sha256
     from tool_reflect.io import atomic_folder, pause_point, write_json, write_jsonl
 
     pause_point("scored")

@@ -11,8 +11,6 @@ from tool_reflect.formats.text import TEXT_FORMATS, import_text_record
 from tool_reflect.io import read_records
 from tool_reflect.records import RepairItem
 
-ORIGINAL_REVISION = "291bb3e6aaa93b6622b5fb715c9ed505a803f5a5"
-
 
 def read_original(path: str | os.PathLike[str], fmt: str, *, skip_invalid: bool = False,
                   errors: list[RecordError] | None = None, revision: str | None = None,

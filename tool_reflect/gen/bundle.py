@@ -8,8 +8,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from tool_reflect.catalogue import load_catalogue
-from tool_reflect.generator import GENERATOR_VERSION, GenerationReport, generate, split_domains
+from tool_reflect.gen.catalogue import load_catalogue
+from tool_reflect.gen.generator import GENERATOR_VERSION, GenerationReport, generate, split_domains
 from tool_reflect.io import atomic_open
 from tool_reflect.records import PERTURBATIONS, RepairItem
 
@@ -57,11 +57,11 @@ def card(splits: dict[str, list[RepairItem]], seed: int) -> str:
 Generated, execution-grounded tool-call repair items (canonical JSON Lines,
 `tool_reflect.records.RepairItem`). Licence: Apache-2.0 (the catalogue is project-authored).
 
-- **Source**: the project's catalogue of 30 tool domains (`tool_reflect/catalogue.py`):
+- **Source**: the project's catalogue of 30 tool domains (`tool_reflect/gen/catalogue.py`):
   a five-step workflow per domain (search -> details -> act -> notify -> confirm) with value
   dependencies (ids produced by earlier results) and a state precondition (notify needs act).
-- **Method**: generator {GENERATOR_VERSION} (`tool_reflect/generator.py`), seed {seed}. Every
-  perturbed call is executed in the simulator (`tool_reflect/simulator.py`) and fails there;
+- **Method**: generator {GENERATOR_VERSION} (`tool_reflect/gen/generator.py`), seed {seed}. Every
+  perturbed call is executed in the simulator (`tool_reflect/gen/simulator.py`) and fails there;
   the error response is the simulator's; the ground-truth call(s) succeed afterwards. The
   ground truth is a structured reflection (error class, faulty call, faulty argument,
   cause, fix, from varied templates) followed by the corrected call(s).

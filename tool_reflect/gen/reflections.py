@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import random
 
+from tool_reflect.gen.simulator import CallError
 from tool_reflect.records import ToolCall
-from tool_reflect.simulator import CallError
 
 ERROR_CLASS = {
     "argument_error": "Parameter error",

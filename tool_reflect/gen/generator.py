@@ -29,11 +29,11 @@ from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
-from tool_reflect.catalogue import Domain, Trajectory
+from tool_reflect.gen.catalogue import Domain, Trajectory
+from tool_reflect.gen.reflections import write_reflection
+from tool_reflect.gen.simulator import CallError, World, leaf_values
 from tool_reflect.matching import call_key
 from tool_reflect.records import PERTURBATIONS, GroundTruth, Message, RepairItem, ToolCall
-from tool_reflect.reflections import write_reflection
-from tool_reflect.simulator import CallError, World, leaf_values
 
 GENERATOR_VERSION = "1.0.0"
 SENTINELS = ["invalid_input", "wrong_value", "incorrect_parameter", "<unknown>", "TBD"]

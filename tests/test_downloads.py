@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tool_reflect import datasets as ds
-from tool_reflect.datasets import DatasetError, cache_root, fetch, fetch_original, file_sha256
+from tool_reflect import downloads as ds
+from tool_reflect.downloads import DatasetError, cache_root, fetch, fetch_original, file_sha256
 
 FIXTURE = Path(__file__).parent / "fixtures" / "original_qwen.jsonl"
 
@@ -24,12 +24,12 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def served(shared_data: Path):  # noqa: ANN201
+def served(shared_data: Path):
     """An HTTP server on 127.0.0.1 serving the shared folder; yields (base URL, hits)."""
     hits: list[str] = []
 
     class Handler(SimpleHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             hits.append(self.path)
             super().do_GET()
 
@@ -78,7 +78,7 @@ def test_file_url_and_character_count() -> None:
         fetch(str(FIXTURE.with_name("absent.jsonl")))
 
 
-def test_download_verify_and_cache(served, shared_data: Path, cache: Path) -> None:  # noqa: ANN001
+def test_download_verify_and_cache(served, shared_data: Path, cache: Path) -> None:
     base, hits = served
     src = shared_data / "reference_sample_qwen.jsonl"
     digest = file_sha256(src)
@@ -92,14 +92,14 @@ def test_download_verify_and_cache(served, shared_data: Path, cache: Path) -> No
     assert fetch(url, sha256=digest).sha256 == digest and len(hits) == 2
 
 
-def test_download_with_wrong_hash_leaves_nothing_cached(served) -> None:  # noqa: ANN001
+def test_download_with_wrong_hash_leaves_nothing_cached(served) -> None:
     base, _ = served
     with pytest.raises(DatasetError, match="sha256 mismatch"):
         fetch(base + "reference_sample_llama.jsonl", sha256="f" * 64)
     assert not list(cache_root().rglob("*.jsonl"))
 
 
-def test_pinned_character_count_applies_to_the_pinned_file_only(served) -> None:  # noqa: ANN001
+def test_pinned_character_count_applies_to_the_pinned_file_only(served) -> None:
     base, _ = served
     mirror = fetch_original("qwen", source=base + "reference_sample_qwen.jsonl")
     assert mirror.verified == "none"  # another source: no pinned count to compare
@@ -113,7 +113,7 @@ def test_unreachable_url_says_how_to_work_offline() -> None:
         fetch("http://127.0.0.1:9/test_qwen_1000.jsonl", timeout=5)
 
 
-def test_task_data_from_a_url_is_cached_and_stamped(served, shared_data: Path) -> None:  # noqa: ANN001
+def test_task_data_from_a_url_is_cached_and_stamped(served, shared_data: Path) -> None:
     from lm_eval_tasks import data
 
     base, hits = served

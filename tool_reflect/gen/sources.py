@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tool_reflect.catalogue import Domain, Step, Trajectory
 from tool_reflect.errors import RecordError
+from tool_reflect.gen.catalogue import Domain, Step, Trajectory
 from tool_reflect.records import RepairItem, ToolCall
 
 OK = {"status": "ok"}
