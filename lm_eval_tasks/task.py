@@ -17,6 +17,7 @@ import copy
 import json
 import logging
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,18 +27,17 @@ from lm_eval.api.task import ConfigurableTask
 
 from lm_eval_tasks import data
 from tool_reflect import __version__
-from tool_reflect.formats import PROMPT_FORMATS, render_prompt, render_target
+from tool_reflect.error_kinds import kind_of
+from tool_reflect.evaluate import score_item
+from tool_reflect.formats import NATIVE_FORMATS, PROMPT_FORMATS, render_prompt, render_target
 from tool_reflect.matching import MATCHER_VERSION
-from tool_reflect.metrics import pass_at_k
+from tool_reflect.matching import MODES as MATCH_MODES
+from tool_reflect.metrics import DEFAULT_KS, stderr
 from tool_reflect.records import PERTURBATIONS, UNKNOWN, RepairItem
-from tool_reflect.scoring import score_attempt
 
 # Under "lm_eval" so the messages share lm_eval's log format and level.
 log = logging.getLogger(f"lm_eval.{__name__}")
 
-KS = (1, 3, 5)
-MATCH_MODES = ("strict", "lenient")
-TOOL_FORMATS = ("native", "user_role")
 PLACEHOLDER_ID = "__tool_reflect_empty_subtask__"
 # Generation arguments OpenAI-style APIs reject; sent only to local engines (HF, vLLM).
 API_UNSUPPORTED = ("repetition_penalty",)
@@ -156,6 +156,7 @@ class RepairTask(ConfigurableTask):
 
     # ------------------------------------------------------------------ data
     def download(self, dataset_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        item_values.pop(self.config.task, None)
         opts = self.options
         loaded = data.load(self.dataset_id, opts.prompt_format, opts.data_file, opts.sha256)
         if self.dataset_id == "open" and loaded.label_counts.get(UNKNOWN):
@@ -312,20 +313,83 @@ class RepairTask(ConfigurableTask):
         return seed if isinstance(seed, int) else DEFAULT_API_SEED
 
     # ------------------------------------------------------------------ scoring
-    def process_results(self, doc: dict[str, Any], results: list[Any]) -> dict[str, float]:
-        """Repair@k for k <= samples, and the mean partial score, of one item."""
+    def process_results(self, doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
+        """Repair@k for k <= samples and the mean partial score of one item, plus its
+        ``verdicts`` (gold calls, and per attempt: passed, partial, errors, parsed calls),
+        which land in ``--log_samples`` output and feed the error-kind histogram."""
         item = self.item(doc)
         if item is None:
             return {}
-        outputs = [r[0] if isinstance(r, list) and r else r for r in results]
+        outputs = ["" if o is None else o
+                   for o in (r[0] if isinstance(r, list) and r else r for r in results)]
         fmt = self.options.prompt_format
-        expected = fmt if fmt not in TOOL_FORMATS else None
-        verdicts = [score_attempt(item, "" if o is None else o, self.options.match_mode, expected)
-                    for o in outputs]
-        n, c = len(verdicts), sum(v.passed for v in verdicts)
+        style = fmt if fmt not in NATIVE_FORMATS else None
+        result = score_item(item, outputs, self.options.match_mode, style)
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("%s %s: %d/%d passed; errors %s", self.config.task, item.id, c, n,
-                      [v.errors for v in verdicts])
-        out = {f"repair@{k}": pass_at_k(n, c, k) for k in KS if k <= n}
-        out["avg_score"] = sum(v.partial for v in verdicts) / n
+            log.debug("%s %s: %d/%d passed; errors %s", self.config.task, item.id,
+                      sum(result.passes), len(result.passes), result.errors)
+        out: dict[str, Any] = dict(result.metrics(DEFAULT_KS))
+        for metric, value in out.items():
+            item_values.setdefault(self.config.task, {}).setdefault(metric, []).append(value)
+        out["verdicts"] = {
+            "gold": [{"name": c.name, "arguments": c.arguments} for c in item.ground_truth.calls],
+            "attempts": [v.to_dict() for v in result.verdicts]}
         return out
+
+
+# Per-item metric values of each subtask in this process, so that a group's standard error
+# is computed over all its items (lm-eval pools the subtasks' within-task variances, which
+# ignores differences between subtasks: 0 when each subtask is uniform but they differ).
+item_values: dict[str, dict[str, list[float]]] = {}
+
+
+def group_stderr_over_items(aggregate: Any) -> Any:
+    """Wrap ``Group.aggregate``: for groups of our subtasks, replace each metric's stderr by
+    the standard error over all items, when every item's value is at hand."""
+
+    def wrapped(self: Any, task_metrics: dict[str, Any]) -> Any:
+        out = aggregate(self, task_metrics)
+        leaves = [t.task_name for t in self.get_all_tasks()]
+        if not any(name in item_values for name in leaves):
+            return out
+        for key, count in (out.get("sample_count") or {}).items():
+            metric = key.split(",", 1)[0]
+            vals = [v for n in leaves for v in item_values.get(n, {}).get(metric, [])]
+            if len(vals) == count:  # else (e.g. several ranks) keep lm-eval's figure
+                se = stderr(vals)
+                out[f"{metric}_stderr,{key.split(',', 1)[1]}"] = "N/A" if se is None else se
+        return out
+
+    wrapped.__wrapped__ = aggregate  # type: ignore[attr-defined]
+    return wrapped
+
+
+def _install_group_stderr() -> None:
+    from lm_eval.api.group import Group
+
+    if not hasattr(Group.aggregate, "__wrapped__"):
+        Group.aggregate = group_stderr_over_items(Group.aggregate)  # type: ignore[method-assign]
+
+
+_install_group_stderr()
+
+
+class Histogram(dict):
+    """Error kinds over attempts: a dict in the results JSON, one short line in the table."""
+
+    def __str__(self) -> str:
+        top = sorted(self.items(), key=lambda kv: (-kv[1], kv[0]))[:4]
+        more = f" +{len(self) - 4} kinds" if len(self) > 4 else ""
+        return ", ".join(f"{k} {v}" for k, v in top) + more if top else "none"
+
+    __repr__ = __str__
+
+
+def error_histogram(items: list[dict[str, Any]]) -> Histogram:
+    """Aggregation of the ``verdicts`` metric: how often each error kind occurs over all
+    attempts of a subtask (an attempt counts once per kind)."""
+    counts: Counter[str] = Counter()
+    for v in items:
+        for attempt in v.get("attempts", []) if isinstance(v, dict) else []:
+            counts.update({kind_of(e) for e in attempt.get("errors", [])})
+    return Histogram(sorted(counts.items()))

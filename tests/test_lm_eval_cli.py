@@ -23,6 +23,7 @@ from lm_eval_tasks.data import open_candidates
 from tool_reflect.downloads import file_sha256
 from tool_reflect.formats import render_calls, render_prompt, render_target
 from tool_reflect.io import read_items
+from tool_reflect.metrics import stderr
 from tool_reflect.records import PERTURBATIONS
 
 METRICS = ("repair@1", "repair@3", "repair@5", "avg_score")
@@ -159,3 +160,39 @@ def test_api_server_repeating_the_failed_call_scores_zero(tmp_path: Path) -> Non
     for m in ("repair@1", "repair@5"):
         assert res["results"]["tool_reflect_open"][f"{m},none"] == 0.0
     assert server.requests
+
+
+@pytest.mark.slow
+def test_api_mixed_server_gives_reasons_histograms_and_real_error_bars(tmp_path: Path) -> None:
+    items = read_items(OPEN_SAMPLE)
+    lookup = _by_prompt(items, "qwen")
+    right = {it.id for i, it in enumerate(items) if i % 2 == 0}
+
+    def respond(payload: dict) -> dict:
+        item = lookup[json.dumps(payload["messages"], sort_keys=True)]
+        if item.id in right:
+            return {"role": "assistant", "content": render_target(item, "qwen")}
+        text = "<reflect>The call looks fine; retrying.</reflect>\n"
+        return {"role": "assistant", "content": text + render_calls(item.failed_calls, "qwen")}
+
+    with ChatServer(respond) as server:
+        res = _api_run(server, tmp_path / "out")
+    group = res["results"]["tool_reflect_open"]
+    assert 0 < group["repair@1,none"] < 1
+    assert isinstance(group["repair@1_stderr,none"], float) and group["repair@1_stderr,none"] > 0
+    hist, per_item = {}, []
+    for name in OPEN_SUBTASKS:
+        sub = res["results"][name]
+        for kind, n in sub["verdicts,none"].items():
+            hist[kind] = hist.get(kind, 0) + n
+        for sample in read_samples(tmp_path / "out", name):
+            attempts = sample["verdicts"]["attempts"]
+            assert len(attempts) == 5 and sample["verdicts"]["gold"]
+            ok = sample["doc"]["id"] in right
+            assert all(a["passed"] == ok and (a["errors"] == []) == ok for a in attempts)
+            per_item.append(sample["repair@1"])
+    # the group's error bar is over all items (lm-eval would pool uniform subtasks to ~0)
+    assert group["repair@1_stderr,none"] == pytest.approx(stderr(per_item))
+    assert sum(hist.values()) > 0 and all(k in ("wrong_value", "wrong_type", "missing_call",
+                                                "extra_call", "missing_arg", "extra_arg",
+                                                "wrong_name", "duplicate_call") for k in hist)

@@ -70,8 +70,9 @@ def test_process_results_gives_exact_unbiased_repair_at_k(open_tasks: dict) -> N
     task, doc, item = first(open_tasks, "tool_reflect_open_argument_error")
     good = render_target(item, "qwen")
     bad = "<reflect>x</reflect>\n" + render_calls(item.failed_calls, "qwen")
-    assert task.process_results(doc, [good] * 5) == {
-        "repair@1": 1.0, "repair@3": 1.0, "repair@5": 1.0, "avg_score": 1.0}
+    scores = task.process_results(doc, [good] * 5)
+    scores.pop("verdicts")
+    assert scores == {"repair@1": 1.0, "repair@3": 1.0, "repair@5": 1.0, "avg_score": 1.0}
     out = task.process_results(doc, [good, bad, bad, good, bad])
     assert out["repair@1"] == pytest.approx(0.4)
     assert out["repair@3"] == pytest.approx(0.9)  # 1 - C(3,3)/C(5,3)
@@ -94,7 +95,28 @@ def test_fewer_samples_report_only_the_ks_they_allow() -> None:
     task, doc, item = first(tasks, "tool_reflect_open_order_swap")
     assert task.config.repeats == 2
     out = task.process_results(doc, [render_target(item, "qwen")] * 2)
-    assert out == {"repair@1": 1.0, "avg_score": 1.0}
+    assert {k: v for k, v in out.items() if k != "verdicts"} == {"repair@1": 1.0, "avg_score": 1.0}
+    assert [a["passed"] for a in out["verdicts"]["attempts"]] == [True, True]
+
+
+def test_verdicts_say_why_each_attempt_failed(open_tasks: dict) -> None:
+    from lm_eval_tasks.task import error_histogram
+
+    task, doc, item = first(open_tasks, "tool_reflect_open_missing_prerequisite")
+    one = "<reflect>r</reflect>\n" + render_calls(item.ground_truth.calls[:1], "qwen")
+    out = task.process_results(doc, [one, "<tool_call>{oops</tool_call>", render_target(item, "qwen")])
+    verdicts = out["verdicts"]
+    gold = [{"name": c.name, "arguments": c.arguments} for c in item.ground_truth.calls]
+    assert verdicts["gold"] == gold
+    first_try, broken, right = verdicts["attempts"]
+    assert first_try["calls"] == gold[:1] and not first_try["passed"]
+    assert first_try["errors"] == [f"missing_call:{gold[1]['name']}"]
+    assert broken["errors"][0] == "format:malformed_json" and broken["calls"] == []
+    assert right == {"passed": True, "partial": 1.0, "errors": [], "calls": gold}
+    json.dumps(out)  # readable JSON, not JSON inside a string
+    hist = error_histogram([verdicts, verdicts])
+    assert hist == {"format:malformed_json": 2, "missing_call": 4}  # per attempt, once per kind
+    assert str(hist) == "missing_call 4, format:malformed_json 2"
 
 
 def test_api_requests_get_one_seed_per_sample_and_no_rejected_arguments(open_tasks: dict) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from tool_reflect.errors import RecordError
 from tool_reflect.io import read_records
 from tool_reflect.matching import MATCHER_VERSION
-from tool_reflect.metrics import DEFAULT_KS, ItemResult, bootstrap_ci
+from tool_reflect.metrics import DEFAULT_KS, ItemResult, summarize
 from tool_reflect.records import UNKNOWN, RepairItem
 from tool_reflect.scoring import score_attempt
 
@@ -92,7 +92,7 @@ def score_item(item: RepairItem, outputs: Sequence[Any], mode: str = "strict",
     verdicts = [score_attempt(item, o, mode, expected_format) for o in outputs]
     return ItemResult(item_id=item.id, perturbation=item.perturbation or UNKNOWN,
                       passes=[v.passed for v in verdicts], partials=[v.partial for v in verdicts],
-                      errors=[v.errors for v in verdicts])
+                      errors=[v.errors for v in verdicts], verdicts=verdicts)
 
 
 def score_dataset(items: Sequence[RepairItem], completions: dict[str, list[Any]],
@@ -113,42 +113,13 @@ def score_dataset(items: Sequence[RepairItem], completions: dict[str, list[Any]]
 
 def build_report(results: Sequence[ItemResult], ks: Sequence[int] = DEFAULT_KS,
                  **stamps: Any) -> dict[str, Any]:
-    """Summary plus version stamps (matcher version, mode, dataset hash, ...).
-
-    Items may have different sample counts: Repair@k is then the mean over the items with
-    at least k samples; ``items_excluded_per_k`` and each group's ``repair@k_items`` say how
-    many items a figure covers. A k above every item's sample count is left out."""
+    """:func:`tool_reflect.metrics.summarize` plus version stamps (matcher version, mode,
+    dataset hash, ...)."""
     from tool_reflect import __version__
 
-    counts = [len(r.passes) for r in results]
-    usable = sorted({k for k in ks if 1 <= k <= max(counts, default=0)})
-    report: dict[str, Any] = {
-        "ks": usable, "samples_per_item": min(counts, default=0),
-        "samples_per_item_max": max(counts, default=0),
-        "items_excluded_per_k": {str(k): sum(n < k for n in counts) for k in usable},
-        "groups": {}}
-    groups: dict[str, list[ItemResult]] = {"all": list(results)}
-    for r in results:
-        groups.setdefault(r.perturbation, []).append(r)
-    for name, rs in groups.items():
-        report["groups"][name] = _group_summary(rs, usable)
+    report = summarize(results, ks)
     report["stamps"] = {"tool_reflect": __version__, "matcher_version": MATCHER_VERSION, **stamps}
     return report
-
-
-def _group_summary(results: Sequence[ItemResult], ks: Sequence[int]) -> dict[str, Any]:
-    """Repair@k over the items with >= k samples, average score over all, 95% intervals
-    (the same figures as :func:`tool_reflect.metrics.summarize` when all counts agree)."""
-    g: dict[str, Any] = {"items": len(results)}
-    for k in ks:
-        vals = [r.repair(k) for r in results if len(r.passes) >= k]
-        g[f"repair@{k}"] = sum(vals) / len(vals) if vals else None
-        g[f"repair@{k}_ci95"] = list(bootstrap_ci(vals)) if vals else [None, None]
-        g[f"repair@{k}_items"] = len(vals)
-    scores = [r.avg_score for r in results]
-    g["avg_score"] = sum(scores) / len(scores) if scores else None
-    g["avg_score_ci95"] = list(bootstrap_ci(scores)) if scores else [None, None]
-    return g
 
 
 def sample_count_warnings(report: dict[str, Any]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,9 +37,16 @@ class ItemResult:
     passes: list[bool]
     partials: list[float]
     errors: list[list[str]] = field(default_factory=list)
+    verdicts: list[Any] = field(default_factory=list)  # the AttemptVerdicts, when kept
 
     def repair(self, k: int) -> float:
         return repair_at_k(self.passes, k)
+
+    def metrics(self, ks: Sequence[int] = DEFAULT_KS) -> dict[str, float]:
+        """Repair@k for each k up to the sample count, and the average partial score."""
+        out = {f"repair@{k}": self.repair(k) for k in ks if 1 <= k <= len(self.passes)}
+        out["avg_score"] = self.avg_score
+        return out
 
     @property
     def avg_score(self) -> float:
@@ -62,25 +70,51 @@ def bootstrap_ci(values: Sequence[float], stat: Callable[[Sequence[float]], floa
     return (lo, hi)
 
 
+def stderr(values: Sequence[float]) -> float | None:
+    """Standard error of the mean over items (sample standard deviation / sqrt(n)), the
+    same estimate lm-eval reports beside ``mean`` metrics; ``None`` below two items."""
+    n = len(values)
+    if n < 2:
+        return None
+    m = sum(values) / n
+    return math.sqrt(sum((v - m) ** 2 for v in values) / (n - 1) / n)
+
+
 def summarize(results: Sequence[ItemResult], ks: Sequence[int] = DEFAULT_KS,
               n_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
-    """Repair@k, average score and 95% bootstrap intervals, overall and per perturbation.
+    """Repair@k, average score, standard errors and 95% bootstrap intervals over items,
+    overall and per perturbation.
 
-    A k larger than an item's sample count is skipped (reported as missing)."""
-    n_min = min((len(r.passes) for r in results), default=0)
-    usable = [k for k in ks if 1 <= k <= n_min]
+    Items may have different sample counts: Repair@k is the mean over the items with at
+    least k samples (``items_excluded_per_k``, and each group's ``repair@k_items``, say how
+    many a figure covers); a k above every item's sample count is left out."""
+    counts = [len(r.passes) for r in results]
+    usable = sorted({k for k in ks if 1 <= k <= max(counts, default=0)})
     groups: dict[str, list[ItemResult]] = {"all": list(results)}
     for r in results:
         groups.setdefault(r.perturbation, []).append(r)
-    out: dict[str, Any] = {"ks": usable, "samples_per_item": n_min, "groups": {}}
-    for name, rs in groups.items():
-        g: dict[str, Any] = {"items": len(rs)}
-        for k in usable:
-            vals = [r.repair(k) for r in rs]
-            g[f"repair@{k}"] = _mean(vals)
-            g[f"repair@{k}_ci95"] = list(bootstrap_ci(vals, n_boot=n_boot, seed=seed))
-        scores = [r.avg_score for r in rs]
-        g["avg_score"] = _mean(scores)
-        g["avg_score_ci95"] = list(bootstrap_ci(scores, n_boot=n_boot, seed=seed))
-        out["groups"][name] = g
-    return out
+    return {"ks": usable, "samples_per_item": min(counts, default=0),
+            "samples_per_item_max": max(counts, default=0),
+            "items_excluded_per_k": {str(k): sum(n < k for n in counts) for k in usable},
+            "groups": {name: group_summary(rs, usable, n_boot, seed)
+                       for name, rs in groups.items()}}
+
+
+def group_summary(results: Sequence[ItemResult], ks: Sequence[int], n_boot: int = 1000,
+                  seed: int = 0) -> dict[str, Any]:
+    """One group's figures: per metric its mean, ``_stderr``, ``_ci95`` (and for Repair@k
+    ``_items``, the items with >= k samples)."""
+    g: dict[str, Any] = {"items": len(results)}
+    for k in ks:
+        vals = [r.repair(k) for r in results if len(r.passes) >= k]
+        g.update(_figures(f"repair@{k}", vals, n_boot, seed))
+        g[f"repair@{k}_items"] = len(vals)
+    g.update(_figures("avg_score", [r.avg_score for r in results], n_boot, seed))
+    return g
+
+
+def _figures(name: str, vals: Sequence[float], n_boot: int, seed: int) -> dict[str, Any]:
+    if not vals:
+        return {name: None, f"{name}_stderr": None, f"{name}_ci95": [None, None]}
+    return {name: _mean(vals), f"{name}_stderr": stderr(vals),
+            f"{name}_ci95": list(bootstrap_ci(vals, n_boot=n_boot, seed=seed))}

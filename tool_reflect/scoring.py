@@ -22,9 +22,12 @@ class AttemptVerdict:
     passed: bool
     partial: float
     errors: list[str] = field(default_factory=list)
+    calls: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"passed": self.passed, "partial": self.partial, "errors": self.errors}
+        """Readable JSON: pass flag, partial score, errors and the parsed calls."""
+        return {"passed": self.passed, "partial": self.partial, "errors": self.errors,
+                "calls": self.calls}
 
 
 def score_attempt(item: RepairItem, output: Any, mode: str = "strict",
@@ -52,4 +55,5 @@ def verdict(parsed: ParsedOutput, gold: list[ToolCall], mode: str = "strict",
     passed = match.exact and not fmt_errors
     partial = 0.0 if fmt_errors else match.partial
     warnings = [f"format:{i.code}" for i in parsed.issues if i.severity != "error"]
-    return AttemptVerdict(passed, partial, fmt_errors + match.errors + warnings)
+    return AttemptVerdict(passed, partial, fmt_errors + match.errors + warnings,
+                          [{"name": c.name, "arguments": c.arguments} for c in parsed.calls])

@@ -28,6 +28,7 @@ from tool_reflect.formats.text import (
 from tool_reflect.records import RepairItem
 
 PROMPT_FORMATS = ("qwen", "llama", "native", "user_role")
+NATIVE_FORMATS = ("native", "user_role")  # prompt formats that pass tools= and structured calls
 RECORD_FORMATS = ("canonical", "qwen", "llama", "native")
 
 
@@ -60,7 +61,7 @@ def render_record(item: RepairItem, fmt: str) -> dict[str, Any]:
 
 
 __all__ = [
-    "PROMPT_FORMATS", "RECORD_FORMATS", "TEXT_FORMATS", "import_ground_truth",
+    "NATIVE_FORMATS", "PROMPT_FORMATS", "RECORD_FORMATS", "TEXT_FORMATS", "import_ground_truth",
     "import_text_record", "render_call", "render_calls", "render_conversation",
     "render_ground_truth", "render_native_ground_truth", "render_native_messages",
     "render_native_record", "render_prompt", "render_record", "render_target",
