@@ -4,6 +4,8 @@
   revision (:mod:`tool_reflect.downloads`), the Llama file for ``prompt_format: llama`` and
   the Qwen file otherwise, imported with the core importer and labelled by the core labeler.
 - ``open`` (task ``tool_reflect_open``): the bundled generated test split.
+- ``bfcl`` (task ``tool_reflect_bfcl``): the bundled split built on BFCL's executable
+  backends; its items carry replay recipes, so repairs are also judged by execution.
 
 Either can be replaced by a local file or URL (canonical, Qwen or Llama JSONL, detected
 from the first record): metadata ``data_file`` (+ optional ``sha256``), or the environment
@@ -26,9 +28,11 @@ from tool_reflect.records import PERTURBATIONS, UNKNOWN, RepairItem
 # Under "lm_eval" so the messages share lm_eval's log format and level.
 log = logging.getLogger(f"lm_eval.{__name__}")
 
-ENV_DATA = {"original": "TOOL_REFLECT_DATA", "open": "TOOL_REFLECT_OPEN_DATA"}
+ENV_DATA = {"original": "TOOL_REFLECT_DATA", "open": "TOOL_REFLECT_OPEN_DATA",
+            "bfcl": "TOOL_REFLECT_BFCL_DATA"}
 ENV_SHA256 = "TOOL_REFLECT_DATA_SHA256"
-OPEN_RELPATH = Path("data") / "tool_reflect_open" / "test.jsonl"
+BUNDLED = {"open": Path("data") / "tool_reflect_open" / "test.jsonl",
+           "bfcl": Path("data") / "tool_reflect_bfcl" / "test.jsonl.gz"}
 
 
 @dataclass
@@ -50,29 +54,30 @@ class LoadedData:
 _CACHE: dict[tuple[Any, ...], LoadedData] = {}
 
 
-def open_candidates() -> list[Path]:
-    """Places the bundled open test split may be: package data of the installed wheel,
-    then the repository checkout's ``data/`` folder."""
+def bundled_candidates(dataset: str) -> list[Path]:
+    """Places a bundled test split may be: package data of the installed wheel, then the
+    repository checkout's ``data/`` folder."""
+    rel = BUNDLED[dataset]
     here = Path(__file__).resolve().parent
-    out = [here / OPEN_RELPATH]
+    out = [here / rel]
     try:
         import tool_reflect
 
-        out.append(Path(tool_reflect.__file__).resolve().parent / OPEN_RELPATH)
+        out.append(Path(tool_reflect.__file__).resolve().parent / rel)
     except ImportError:  # pragma: no cover - the core is a dependency
         pass
-    out.append(here.parent / OPEN_RELPATH)
+    out.append(here.parent / rel)
     return out
 
 
-def bundled_open_path() -> Path:
-    for path in open_candidates():
+def bundled_path(dataset: str) -> Path:
+    for path in bundled_candidates(dataset):
         if path.is_file():
             return path
-    tried = ", ".join(str(p) for p in open_candidates())
-    raise FileNotFoundError(f"bundled tool_reflect_open test split not found (tried {tried}); "
-                            "pass a file with --metadata '{\"data_file\": ...}' or "
-                            f"{ENV_DATA['open']}")
+    tried = ", ".join(str(p) for p in bundled_candidates(dataset))
+    raise FileNotFoundError(f"bundled tool_reflect_{dataset} test split not found (tried "
+                            f"{tried}); pass a file with --metadata '{{\"data_file\": ...}}' or "
+                            f"{ENV_DATA[dataset]}")
 
 
 def resolve_source(dataset: str, prompt_format: str, data_file: str | None,
@@ -83,10 +88,10 @@ def resolve_source(dataset: str, prompt_format: str, data_file: str | None,
     if dataset == "original":
         fmt = "llama" if prompt_format == "llama" else "qwen"
         return fetch_original(fmt, source=override, sha256=sha)
-    if dataset == "open":
+    if dataset in BUNDLED:
         if override:
             return fetch(override, sha256=sha)
-        return fetch(str(bundled_open_path()), sha256=sha, warn_unverified=False)
+        return fetch(str(bundled_path(dataset)), sha256=sha, warn_unverified=False)
     raise ValueError(f"unknown dataset {dataset!r}; expected one of {tuple(ENV_DATA)}")
 
 

@@ -159,11 +159,16 @@ class RepairTask(ConfigurableTask):
         item_values.pop(self.config.task, None)
         opts = self.options
         loaded = data.load(self.dataset_id, opts.prompt_format, opts.data_file, opts.sha256)
-        if self.dataset_id == "open" and loaded.label_counts.get(UNKNOWN):
+        if self.dataset_id in data.BUNDLED and loaded.label_counts.get(UNKNOWN):
             raise ValueError(
                 f"{loaded.fetched.source}: {loaded.label_counts[UNKNOWN]} items have no known "
-                f"perturbation type ({PERTURBATIONS}); tool_reflect_open would drop them. "
-                "Label them, or run the file through tool_reflect (it has an 'unknown' subtask)")
+                f"perturbation type ({PERTURBATIONS}); tool_reflect_{self.dataset_id} would drop "
+                "them. Label them, or run the file through tool_reflect (it has an 'unknown' "
+                "subtask)")
+        if self.dataset_id == "bfcl":
+            from tool_reflect.execution import require_bfcl
+
+            require_bfcl()  # before any request: executed scoring needs the backends
         self._loaded = loaded
         subset = loaded.subset(self.perturbation)
         self._items = {it.id: it for it in subset}

@@ -19,7 +19,7 @@ from lm_eval_helpers import (
     run_lm_eval,
 )
 
-from lm_eval_tasks.data import open_candidates
+from lm_eval_tasks.data import bundled_candidates
 from tool_reflect.downloads import file_sha256
 from tool_reflect.formats import render_calls, render_prompt, render_target
 from tool_reflect.io import read_items
@@ -37,7 +37,7 @@ def smollm2() -> Path:
 
 def _open_data() -> tuple[Path, list[str]]:
     """The bundled open split when the data helper has produced it, else our fixture."""
-    bundled = next((p for p in open_candidates() if p.is_file()), None)
+    bundled = next((p for p in bundled_candidates("open") if p.is_file()), None)
     if bundled is not None:
         return bundled, []
     return OPEN_SAMPLE, ["data_file"]
@@ -196,3 +196,21 @@ def test_api_mixed_server_gives_reasons_histograms_and_real_error_bars(tmp_path:
     assert sum(hist.values()) > 0 and all(k in ("wrong_value", "wrong_type", "missing_call",
                                                 "extra_call", "missing_arg", "extra_arg",
                                                 "wrong_name", "duplicate_call") for k in hist)
+
+
+@pytest.mark.slow
+def test_hf_smollm2_tool_reflect_bfcl_reports_exact_and_executed(smollm2: Path,
+                                                                  tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_lm_eval(["--model", "hf", "--model_args", f"pretrained={smollm2}",
+                 "--tasks", "tool_reflect_bfcl", "--apply_chat_template", "--limit", "1",
+                 "--batch_size", "2", "--gen_kwargs", "max_gen_toks=8", "--log_samples",
+                 "--metadata", _metadata(repeats=2)], out)
+    res = read_results(out)
+    for name in ["tool_reflect_bfcl", *(f"tool_reflect_bfcl_{p}" for p in PERTURBATIONS)]:
+        for m in ("repair@1", "avg_score", "repair@1_executed"):
+            assert 0.0 <= res["results"][name][f"{m},none"] <= 1.0, (name, m)
+    (sample,) = read_samples(out, "tool_reflect_bfcl_order_swap")
+    attempts = sample["verdicts"]["attempts"]
+    assert len(attempts) == 2 and all("executed" in a for a in attempts)
+    assert all(a["executed"]["passed"] or a["executed"]["reasons"] for a in attempts)

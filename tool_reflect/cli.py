@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
             return int(args._run(args) or 0)
     except RecordError as exc:
         return _fail(args, str(exc))
+    except ImportError as exc:  # an optional backend is missing; the message says how to install
+        return _fail(args, str(exc))
     except OSError as exc:  # missing input, unwritable output, ...
         logging.getLogger("tool_reflect").debug("error", exc_info=True)
         where = f"{exc.filename}: " if exc.filename else ""

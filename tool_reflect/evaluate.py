@@ -88,11 +88,22 @@ def _item_lines(path: str | os.PathLike[str], errors: list[RecordError]) -> list
 
 def score_item(item: RepairItem, outputs: Sequence[Any], mode: str = "strict",
                expected_format: str | None = None) -> ItemResult:
-    """Score every attempt at one item."""
+    """Score every attempt at one item; items that carry a replay recipe (built on BFCL's
+    backends) are also judged by executing each attempt (``executed``)."""
     verdicts = [score_attempt(item, o, mode, expected_format) for o in outputs]
-    return ItemResult(item_id=item.id, perturbation=item.perturbation or UNKNOWN,
-                      passes=[v.passed for v in verdicts], partials=[v.partial for v in verdicts],
-                      errors=[v.errors for v in verdicts], verdicts=verdicts)
+    result = ItemResult(item_id=item.id, perturbation=item.perturbation or UNKNOWN,
+                        passes=[v.passed for v in verdicts],
+                        partials=[v.partial for v in verdicts],
+                        errors=[v.errors for v in verdicts], verdicts=verdicts)
+    if (item.provenance or {}).get("recipe") is not None:
+        from tool_reflect.execution import require_bfcl, score_executed
+
+        require_bfcl()  # an error saying how to install, never silent zeros
+        runs = [score_executed(item, o, expected_format) for o in outputs]
+        result.executed = [r.passed for r in runs]
+        for v, r in zip(verdicts, runs, strict=True):
+            v.executed = r.to_dict()
+    return result
 
 
 def score_dataset(items: Sequence[RepairItem], completions: dict[str, list[Any]],
@@ -132,14 +143,16 @@ def sample_count_warnings(report: dict[str, Any]) -> list[str]:
 
 
 def format_table(report: dict[str, Any]) -> str:
-    """A plain-text Repair@k table, one row per group (``-`` where no item has k samples)."""
+    """A plain-text Repair@k table, one row per group (``-`` where no item has k samples);
+    executed Repair@k columns (``exec@k``) follow when the items carry replay recipes."""
     ks = report["ks"]
-    head = ["group", "items"] + [f"Repair@{k}" for k in ks] + ["avg_score"]
-    rows = [head]
+    cols = [(f"Repair@{k}", f"repair@{k}") for k in ks] + [("avg_score", "avg_score")]
+    if report["groups"] and f"repair@{ks[0]}_executed" in report["groups"].get("all", {}):
+        cols += [(f"exec@{k}", f"repair@{k}_executed") for k in ks]
+    rows = [["group", "items"] + [c for c, _ in cols]]
     for name, g in report["groups"].items():
-        rows.append([name, str(g["items"])] + [_cell(g[f"repair@{k}"]) for k in ks]
-                    + [_cell(g["avg_score"])])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+        rows.append([name, str(g["items"])] + [_cell(g.get(key)) for _, key in cols])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
 
 

@@ -38,6 +38,7 @@ class ItemResult:
     partials: list[float]
     errors: list[list[str]] = field(default_factory=list)
     verdicts: list[Any] = field(default_factory=list)  # the AttemptVerdicts, when kept
+    executed: list[bool] | None = None  # executed acceptance per attempt (BFCL items)
 
     def repair(self, k: int) -> float:
         return repair_at_k(self.passes, k)
@@ -46,6 +47,9 @@ class ItemResult:
         """Repair@k for each k up to the sample count, and the average partial score."""
         out = {f"repair@{k}": self.repair(k) for k in ks if 1 <= k <= len(self.passes)}
         out["avg_score"] = self.avg_score
+        if self.executed is not None:
+            out.update({f"repair@{k}_executed": repair_at_k(self.executed, k)
+                        for k in ks if 1 <= k <= len(self.executed)})
         return out
 
     @property
@@ -110,6 +114,10 @@ def group_summary(results: Sequence[ItemResult], ks: Sequence[int], n_boot: int 
         g.update(_figures(f"repair@{k}", vals, n_boot, seed))
         g[f"repair@{k}_items"] = len(vals)
     g.update(_figures("avg_score", [r.avg_score for r in results], n_boot, seed))
+    runs = [r for r in results if r.executed is not None]
+    for k in ks if runs else ():
+        vals = [repair_at_k(r.executed, k) for r in runs if len(r.executed) >= k]
+        g.update(_figures(f"repair@{k}_executed", vals, n_boot, seed))
     return g
 
 

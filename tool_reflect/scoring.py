@@ -23,11 +23,16 @@ class AttemptVerdict:
     partial: float
     errors: list[str] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
+    executed: dict[str, Any] | None = None  # the executed verdict, for items with a recipe
 
     def to_dict(self) -> dict[str, Any]:
-        """Readable JSON: pass flag, partial score, errors and the parsed calls."""
-        return {"passed": self.passed, "partial": self.partial, "errors": self.errors,
-                "calls": self.calls}
+        """Readable JSON: pass flag, partial score, errors, the parsed calls (and the
+        executed verdict where there is one)."""
+        out = {"passed": self.passed, "partial": self.partial, "errors": self.errors,
+               "calls": self.calls}
+        if self.executed is not None:
+            out["executed"] = self.executed
+        return out
 
 
 def score_attempt(item: RepairItem, output: Any, mode: str = "strict",

@@ -8,12 +8,18 @@ from typing import Any
 
 from tool_reflect.commands import non_negative_int, require_records
 
-HELP = "generate repair items (catalogue, original-format items, xLAM records, OpenAI chat logs)"
+HELP = ("generate repair items (catalogue, BFCL's executable backends, original-format items, "
+        "xLAM records, OpenAI chat logs)")
 log = logging.getLogger("tool_reflect.generate")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--source", default="catalogue", choices=("catalogue", "original", "xlam", "openai"))
+    p.add_argument("--source", default="catalogue",
+                   choices=("catalogue", "bfcl", "original", "xlam", "openai"),
+                   help="bfcl: BFCL multi-turn trajectories executed on its real backends "
+                   "(needs: pip install --no-deps bfcl-eval==2026.3.23 mpmath)")
+    p.add_argument("--category", default="base",
+                   help="BFCL multi-turn category for --source bfcl (base, long_context, ...)")
     p.add_argument("--input", help="input JSONL for --source original / xlam / openai")
     p.add_argument("--n", type=non_negative_int, default=1000, help="number of items (0 = all)")
     p.add_argument("--seed", type=int, default=0)
@@ -23,7 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", help="output JSONL (written atomically)")
     p.add_argument("--to", default="canonical", choices=("canonical", "qwen", "llama", "native"))
     p.add_argument("--bundle", metavar="DIR",
-                   help="build the bundled tool_reflect_open splits, card and chart into DIR")
+                   help="build the bundled splits and card into DIR (tool_reflect_open, or "
+                   "tool_reflect_bfcl with --source bfcl)")
 
 
 def _domains(args: argparse.Namespace) -> list[Any]:
@@ -69,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
     from tool_reflect.gen.generator import GenerationReport, generate
     from tool_reflect.io import write_jsonl
 
+    if args.source == "bfcl":
+        return _bfcl(args)
     if args.bundle:
         from tool_reflect.gen.bundle import build
 
@@ -95,4 +104,29 @@ def run(args: argparse.Namespace) -> int:
           f"{len(report.rejected_trajectories)}")
     for problem in report.rejected_trajectories[:20]:
         log.warning("rejected trajectory: %s", problem)
+    return 0
+
+
+def _bfcl(args: argparse.Namespace) -> int:
+    """Items executed on BFCL's backends (tool_reflect.execution)."""
+    from collections import Counter
+
+    from tool_reflect.execution import BuildReport, build_bundle, generate_bfcl
+
+    if args.bundle:
+        done = build_bundle(args.bundle, args.seed)
+        for split, items in done["splits"].items():
+            print(f"{split}: {len(items)} items {dict(Counter(i.perturbation for i in items))}")
+        print(f"built in {done['seconds']:.1f} s")
+        return 0
+    if not args.output:
+        raise SystemExit("--output (or --bundle) is required")
+    from tool_reflect.formats import render_record
+    from tool_reflect.io import write_jsonl
+
+    report = BuildReport()
+    items = generate_bfcl(args.category, seed=args.seed, n=args.n or None, report=report)
+    write_jsonl(args.output, (render_record(it, args.to) for it in items))
+    print(f"wrote {len(items)} items to {args.output}: {dict(report.made)}; dropped "
+          f"{dict(report.dropped)}")
     return 0

@@ -121,9 +121,9 @@ def _verdict_rows(report: dict[str, Any], results: list[Any]) -> Iterator[dict[s
                "c": sum(r.passes),
                **{f"repair@{k}": r.repair(k) if k <= len(r.passes) else None
                   for k in report["ks"]},
+               **{k: v for k, v in r.metrics(report["ks"]).items() if k.endswith("_executed")},
                "avg_score": r.avg_score,
-               "attempts": [{"passed": p, "partial": s, "errors": e}
-                            for p, s, e in zip(r.passes, r.partials, r.errors, strict=True)]}
+               "attempts": [v.to_dict() for v in r.verdicts]}
 
 
 def _write(out: Path, report: dict[str, Any], results: list[Any]) -> None:
