@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("bfcl_eval", reason="pip install --no-deps bfcl-eval==2026.3.23 mpmath")
-
-from tool_reflect.execution import BuildReport, build_items, generate_bfcl
+from tool_reflect.execution import BuildReport, build_items, generate_bfcl, require_bfcl
 from tool_reflect.execution.bundle import content_key
 from tool_reflect.execution.trajectory import load_trajectory, replay_to_error, run_reference
 from tool_reflect.io import read_items
 from tool_reflect.records import PERTURBATIONS, RepairItem
+
+require_bfcl()  # the suite needs BFCL's backends: an error naming the install, never a skip
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "data" / "tool_reflect_bfcl"

@@ -6,13 +6,19 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("bfcl_eval", reason="pip install --no-deps bfcl-eval==2026.3.23 mpmath")
-
-from tool_reflect.execution import BFCLEnv, executed_verdict, score_executed, state_diff
+from tool_reflect.execution import (
+    BFCLEnv,
+    executed_verdict,
+    require_bfcl,
+    score_executed,
+    state_diff,
+)
 from tool_reflect.execution.bfcl import parse_call, tool_schemas
 from tool_reflect.io import read_items
 from tool_reflect.parsing import parse_output
 from tool_reflect.records import RepairItem, ToolCall
+
+require_bfcl()  # the suite needs BFCL's backends: an error naming the install, never a skip
 
 ROOT = Path(__file__).resolve().parents[1]
 ITEMS = {it.id: it for it in read_items(ROOT / "data" / "tool_reflect_bfcl" / "test.jsonl.gz")}

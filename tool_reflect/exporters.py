@@ -28,9 +28,19 @@ def verl_rows(items: list[RepairItem], prompt_format: str = "qwen",
             "reward_model": {"style": "rule", "ground_truth": render_target(it, prompt_format)},
             "extra_info": {"item_id": it.id, "perturbation": it.perturbation or "unknown",
                            "subtype": it.subtype or "", "prompt_format": prompt_format,
-                           "tools": json.dumps(it.tools)},
+                           "tools": json.dumps(it.tools),
+                           # replay recipe (BFCL items) for executed acceptance; "" otherwise
+                           "recipe": _recipe(it)},
         })
     return rows
+
+
+def _recipe(item: RepairItem) -> str:
+    if (item.provenance or {}).get("recipe") is None:
+        return ""
+    from tool_reflect.execution import recipe_text
+
+    return recipe_text(item)
 
 
 def export(items: list[RepairItem], fmt: str, path: str | os.PathLike[str],

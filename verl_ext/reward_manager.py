@@ -23,7 +23,7 @@ from tool_reflect.reward import REWARD_KEYS, RewardResult, RewardScorer
 
 log = logging.getLogger(__name__)
 DEFAULTS = {"similarity": "embedding", "model": None, "device": "cpu", "batch_size": 64,
-            "max_wait_ms": 5.0}
+            "max_wait_ms": 5.0, "executed": False}
 
 
 def options(config: Any) -> dict[str, Any]:
@@ -37,14 +37,15 @@ class MicroBatcher:
 
     def __init__(self, scorer: RewardScorer, batch_size: int, max_wait_s: float) -> None:
         self.scorer, self.batch_size, self.max_wait_s = scorer, batch_size, max_wait_s
-        self.pending: list[tuple[str, str, asyncio.Future]] = []
+        self.pending: list[tuple[str, str, Any, asyncio.Future]] = []
         self._timer: asyncio.TimerHandle | None = None
         self.batches: list[int] = []  # sizes of the batches scored (for tests and logs)
 
-    async def submit(self, completion: str, ground_truth: str) -> RewardResult:
+    async def submit(self, completion: str, ground_truth: str,
+                     recipe: Any = None) -> RewardResult:
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
-        self.pending.append((completion, ground_truth, fut))
+        self.pending.append((completion, ground_truth, recipe, fut))
         if len(self.pending) >= self.batch_size:
             self._flush()
         elif self._timer is None:
@@ -61,11 +62,11 @@ class MicroBatcher:
         self.batches.append(len(batch))
         loop = asyncio.get_running_loop()
         job = loop.run_in_executor(None, self.scorer.score_batch, [b[0] for b in batch],
-                                   [b[1] for b in batch])
+                                   [b[1] for b in batch], [b[2] for b in batch])
 
         def deliver(done: asyncio.Future) -> None:
             exc = done.exception()
-            for i, (_, _, fut) in enumerate(batch):
+            for i, (_, _, _, fut) in enumerate(batch):
                 if fut.done():
                     continue
                 if exc is not None:
@@ -87,7 +88,7 @@ class ToolReflectRewardManager(RewardManagerBase):
         super().__init__(config, tokenizer, compute_score)
         opts = options(config)
         self.scorer = RewardScorer(opts["similarity"], opts["model"], opts["device"],
-                                   int(opts["batch_size"]))
+                                   int(opts["batch_size"]), executed=bool(opts["executed"]))
         self.batcher = MicroBatcher(self.scorer, int(opts["batch_size"]),
                                     float(opts["max_wait_ms"]) / 1000)
         log.info("tool_reflect reward manager: similarity=%s batch_size=%s",
@@ -102,7 +103,8 @@ class ToolReflectRewardManager(RewardManagerBase):
             None, lambda: self.tokenizer.decode(ids, skip_special_tokens=True))
         ground_truth = item.non_tensor_batch["reward_model"]["ground_truth"]
         extra = item.non_tensor_batch.get("extra_info") or {}
-        result = await self.batcher.submit(text, ground_truth)
+        recipe = extra.get("recipe") if isinstance(extra, dict) else None
+        result = await self.batcher.submit(text, ground_truth, recipe)
         info = {k: float(result.breakdown.get(k, 0.0)) for k in REWARD_KEYS}
         kind = extra.get("perturbation", "unknown") if isinstance(extra, dict) else "unknown"
         info.update({f"type_{p}": float(kind == p) for p in PERTURBATIONS})

@@ -27,7 +27,7 @@ NOT_EXACT_CAP = 0.99  # s_call < 1 whenever the strict matcher says "not exact"
 
 REWARD_KEYS = ("score", "S", "F", "P", "r_fmt", "s_ref", "s_call", "s_final", "w_active",
                "gate", "backoff", "exact_match", "format_errors", "n_pred_calls",
-               "n_gold_calls")
+               "n_gold_calls", "executed")
 
 
 @dataclass
@@ -92,13 +92,18 @@ def _concat(p: ParsedOutput) -> str:
     return f"{p.reflect or ''} {calls} {p.final or ''}"
 
 
-def prepare(comp: ParsedOutput, gt: ParsedOutput) -> Prepared:
-    """Everything but similarity; records which text pairs need it."""
+def prepare(comp: ParsedOutput, gt: ParsedOutput, executed: Any = None) -> Prepared:
+    """Everything but similarity; records which text pairs need it. With ``executed`` (an
+    executed verdict, for items that carry a replay recipe) the exact-call part follows
+    executed acceptance instead of exact match (``executed`` = 1 in the breakdown)."""
     b = zero_breakdown()
     i_r, i_c, i_f = gt.reflect is not None, bool(gt.calls), gt.final is not None
     v = verdict(comp, gt.calls)
     fmt_errors = len(comp.errors)
-    exact = v.passed
+    exact = v.passed if executed is None else bool(executed.passed) and not fmt_errors
+    if executed is not None:
+        b["executed"] = 1.0
+        v.errors = list(executed.reasons) or v.errors
     b.update(n_pred_calls=float(len(comp.calls)), n_gold_calls=float(len(gt.calls)),
              format_errors=float(fmt_errors), exact_match=float(exact))
     b["w_active"] = W_REF * i_r + W_CALL * i_c + W_FINAL * i_f

@@ -28,8 +28,11 @@ class RewardScorer:
     """R = S×F for batches of (completion, ground truth) texts. Never raises per sample."""
 
     def __init__(self, similarity: str = "embedding", model: str | None = None,
-                 device: str = "cpu", batch_size: int = 64) -> None:
+                 device: str = "cpu", batch_size: int = 64, executed: bool = False) -> None:
+        """``executed``: for samples given a replay recipe, judge the calls by executing
+        them on the item's backends (tool_reflect.execution) rather than by exact match."""
         self.sim = make_similarity(similarity, model, device, batch_size)
+        self.executed = executed
         self._gt_cache: dict[str, ParsedOutput] = {}
 
     @property
@@ -47,14 +50,19 @@ class RewardScorer:
     def score(self, completion: Any, ground_truth: Any) -> RewardResult:
         return self.score_batch([completion], [ground_truth])[0]
 
-    def score_batch(self, completions: list[Any], ground_truths: list[Any]) -> list[RewardResult]:
+    def score_batch(self, completions: list[Any], ground_truths: list[Any],
+                    recipes: list[Any] | None = None) -> list[RewardResult]:
+        """Score a batch. ``recipes`` (one per sample, or ``None`` entries) are the items'
+        replay recipes, used when the scorer was made with ``executed=True``."""
         if len(completions) != len(ground_truths):
             raise ValueError(f"{len(completions)} completions but {len(ground_truths)} ground truths")
+        recipes = list(recipes) if recipes is not None else [None] * len(completions)
         preps: list[Prepared | None] = []
         errors: dict[int, str] = {}
         for i, (c, g) in enumerate(zip(completions, ground_truths, strict=True)):
             try:
-                preps.append(prepare(parse_output(c), self._gt(g)))
+                parsed = parse_output(c)
+                preps.append(prepare(parsed, self._gt(g), self._executed(recipes[i], parsed)))
             except Exception as exc:  # one bad sample must not stop training
                 preps.append(None)
                 errors[i] = f"error: {type(exc).__name__}: {exc}"
@@ -76,6 +84,13 @@ class RewardScorer:
                 score, breakdown, reason = 0.0, zero_breakdown(), f"error: {exc}"
             out.append(RewardResult(score, breakdown, reason, self.sim.name))
         return out
+
+    def _executed(self, recipe: Any, parsed: ParsedOutput) -> Any:
+        if not self.executed or not recipe:
+            return None
+        from tool_reflect.execution import executed_verdict
+
+        return executed_verdict(recipe, parsed)
 
     def _similarities(self, preps, pairs_of) -> list[dict[str, float]]:
         flat: list[tuple[int, str, tuple[str, str]]] = [
