@@ -114,9 +114,9 @@ def group_summary(results: Sequence[ItemResult], ks: Sequence[int], n_boot: int 
         g.update(_figures(f"repair@{k}", vals, n_boot, seed))
         g[f"repair@{k}_items"] = len(vals)
     g.update(_figures("avg_score", [r.avg_score for r in results], n_boot, seed))
-    runs = [r for r in results if r.executed is not None]
+    runs = [r.executed for r in results if r.executed is not None]
     for k in ks if runs else ():
-        vals = [repair_at_k(r.executed, k) for r in runs if len(r.executed) >= k]
+        vals = [repair_at_k(e, k) for e in runs if len(e) >= k]
         g.update(_figures(f"repair@{k}_executed", vals, n_boot, seed))
     return g
 

@@ -28,8 +28,11 @@ MAX_CALLS = 64
 MAX_ISSUES = 32
 MAX_DEPTH = 128  # deepest argument nesting read; deeper calls are `nesting_too_deep` errors
 _DECODER = DECODER  # over-long integers are read exactly (tool_reflect.json_values)
-# A Llama-style call starts like `[{"name":` or `{"name":`; linear (no nested quantifiers).
-_WS = re.compile(r"\s*")
+_WS = re.compile(r"\s*")  # always matches (possibly empty)
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    return _WS.match(text, pos).end()  # type: ignore[union-attr]
 MAX_JSON_FIRST = 256
 _WINDOW = 8192
 
@@ -290,14 +293,14 @@ def _decode_then_close(text: str, low: str, inner: int, close_tag: str,
     if budget[0] <= 0:
         return None
     budget[0] -= 1
-    start = _WS.match(text, inner).end()
+    start = _skip_ws(text, inner)
     if text[start:start + 1] not in ("{", "["):
         return None
     try:
         value, end = _decode_at(text, start)
     except (ValueError, RecursionError):
         return None
-    end = _WS.match(text, end).end()
+    end = _skip_ws(text, end)
     if not low.startswith(close_tag, end) or not (isinstance(value, (dict, list)) and value):
         return None
     return value, end + len(close_tag)

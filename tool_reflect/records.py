@@ -208,7 +208,7 @@ class RepairItem:
         for i, t in enumerate(d["tools"]):
             _need(isinstance(t, dict) and isinstance(t.get("name"), str), where, f"tools[{i}]",
                   "must be an object with a string 'name'")
-        _need(isinstance(d["messages"], list) and d["messages"], where, "messages",
+        _need(isinstance(d["messages"], list) and bool(d["messages"]), where, "messages",
               "must be a non-empty list")
         pert = d.get("perturbation")
         _need(pert is None or pert in PERTURBATIONS or pert == UNKNOWN, where, "perturbation",

@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
 
     items = read_dataset(args.dataset, args.format)
     require_records(items, args.dataset)
-    inferred = Counter()
+    inferred: Counter[str] = Counter()
     for it in items:
         label = label_perturbation(it)
         inferred[label] += 1

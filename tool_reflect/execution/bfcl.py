@@ -97,7 +97,7 @@ def to_json_schema(schema: Any) -> Any:
         return [to_json_schema(s) for s in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {}
+    out: dict[str, Any] = {}
     for k, v in schema.items():
         if k == "type" and isinstance(v, str):
             mapped = _TYPES.get(v, v)
@@ -215,6 +215,8 @@ class BFCLEnv:
         return other
 
     def _bind(self) -> None:
+        if self.source is None:
+            raise ValueError("BFCLEnv used before reset(recipe)")
         excluded = set(get_entry(self.source).get("excluded_function") or [])
         self.methods = {}
         for inst in self.instances.values():
@@ -240,5 +242,7 @@ def parse_call(text: str, params: list[str] | None = None) -> ToolCall:
             raise ValueError(f"positional argument {i} of {text!r} has no parameter name")
         args[params[i]] = ast.literal_eval(a)
     for kw in node.keywords:
+        if kw.arg is None:
+            raise ValueError(f"**kwargs in {text!r}: not a plain call")
         args[kw.arg] = ast.literal_eval(kw.value)
     return ToolCall(node.func.id, args)

@@ -70,9 +70,8 @@ class ExecutedVerdict:
 def recipe_of(item: RepairItem | dict[str, Any] | str) -> dict[str, Any]:
     """The replay recipe of an item (or a recipe given as a dict or JSON text, as in a
     verl parquet row); ``ValueError`` if there is none (not an executable item)."""
-    if isinstance(item, str):
-        item = json.loads(item)
-    recipe = item if isinstance(item, dict) else (item.provenance or {}).get("recipe")
+    value: Any = json.loads(item) if isinstance(item, str) else item
+    recipe = value if isinstance(value, dict) else (value.provenance or {}).get("recipe")
     if not isinstance(recipe, dict) or "source" not in recipe:
         raise ValueError("no replay recipe (not an executable item)")
     return recipe

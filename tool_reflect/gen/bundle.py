@@ -50,7 +50,7 @@ def card(splits: dict[str, list[RepairItem]], seed: int) -> str:
                     f"Domains: {', '.join(domains)}\n\n| type | subtype | items |\n|---|---|---|\n"
                     + "".join(f"| {t} | {s} | {subs[(t, s)]} |\n"
                               for t in PERTURBATIONS for s in sorted(
-                                  {s for (tt, s) in subs if tt == t}))
+                                  {s for (tt, s) in subs if tt == t}, key=lambda x: x or ""))
                     + "".join(f"| **{t}** | all | {types[t]} |\n" for t in PERTURBATIONS))
     return f"""# tool_reflect_open
 

@@ -115,9 +115,9 @@ def prepare(comp: ParsedOutput, gt: ParsedOutput, executed: Any = None) -> Prepa
     b["gate"] = 1.0
     b["s_call"] = s_call(comp.calls, gt.calls, exact)
     out = Prepared(b)
-    if i_r and comp.reflect:
+    if gt.reflect is not None and comp.reflect:
         out.pairs["s_ref"] = (comp.reflect, gt.reflect)
-    if i_f and comp.final:
+    if gt.final is not None and comp.final:
         out.pairs["s_final"] = (comp.final, gt.final)
     p = 0.0
     for part, present_c, present_g in (("reflect", comp.reflect is not None, i_r),

@@ -87,8 +87,9 @@ class EmbeddingSimilarity:
             if _norm(a) == _norm(b):
                 out.append(1.0)
                 continue
-            va = fresh.get(a, self.cache.get(a))
-            vb = fresh.get(b, self.cache.get(b))
+            va, vb = fresh.get(a, self.cache.get(a)), fresh.get(b, self.cache.get(b))
+            if va is None or vb is None:  # not encoded: cannot happen (both were requested)
+                raise KeyError("text without an embedding")
             out.append(max(0.0, min(1.0, float(va @ vb))))
         return out
 
