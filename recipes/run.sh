@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Launch tool-reflect GSPO training with verl 0.9.1 (needs GPUs and verl[vllm] or verl[sglang]).
-#   recipes/run.sh --model Qwen/Qwen2.5-7B-Instruct [--gpus 8] [--nnodes 1] [--config tool_reflect_gspo]
+#   recipes/run.sh --model Qwen/Qwen2.5-7B-Instruct --prompt-format qwen|llama [--gpus 8] [--nnodes 1]
+#                  [--config tool_reflect_gspo]
 #                  [--train data/tool_reflect_open/train.jsonl.gz | --train-original PATH_OR_URL]
-#                  [--prompt-format qwen|llama] [--ray-address ADDRESS] [extra Hydra overrides...]
+#                  [--ray-address ADDRESS] [extra Hydra overrides...]
+# --prompt-format is required: the data's prompt format is never guessed from the model name.
 # Multi-node: start Ray first (head: `ray start --head`; workers: `ray start --address HEAD:6379`),
 # then run this script on the head with --nnodes N; it submits the job with `ray job submit`.
 set -euo pipefail
@@ -23,8 +25,12 @@ while [[ $# -gt 0 ]]; do
     *) extra+=("$1"); shift;;
   esac
 done
-# The prompt format follows the model family unless given (Llama models use the Llama format).
-if [[ -z "$fmt" ]]; then case "$model" in *[Ll]lama*) fmt=llama;; *) fmt=qwen;; esac; fi
+case "$fmt" in
+  qwen|llama) ;;
+  "") echo "run.sh: --prompt-format is required (qwen or llama): the format the model was" \
+           "tuned for, e.g. qwen for Qwen2.5/Qwen3, llama for Llama-3.1" >&2; exit 2;;
+  *) echo "run.sh: --prompt-format must be qwen or llama, got '$fmt'" >&2; exit 2;;
+esac
 out="data/verl/${fmt}"; mkdir -p "$out"
 if [[ -n "$train_original" ]]; then
   tool-reflect convert "$train_original" "$out/train_canonical.jsonl"
@@ -43,4 +49,4 @@ else
   "${cmd[@]}"
 fi
 # Afterwards: python -m verl.model_merger merge --backend fsdp --local_dir CKPT/actor --target_dir merged
-#             tool-reflect plot --log <trainer file log> --out reward.png
+#             tool-reflect plot <trainer file-logger JSONL> --out reward.png

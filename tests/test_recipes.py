@@ -100,3 +100,16 @@ def test_run_script_is_valid_bash():
     for flag in ("--model", "--gpus", "--nnodes", "ray job submit", "tool-reflect export"):
         assert flag in text
     assert Path(RECIPES / "run.sh").stat().st_mode & 0o111
+    assert "[Ll]lama" not in text and "plot --log" not in text  # no guessing; plot's log is positional
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "--prompt-format is required"),
+    (["--prompt-format", "Llama"], "must be qwen or llama"),
+])
+def test_run_script_never_guesses_the_prompt_format(args, message):
+    import subprocess
+
+    res = subprocess.run(["bash", str(RECIPES / "run.sh"), "--model", "meta-llama/Llama-3.1-8B-Instruct",
+                          *args], capture_output=True, text=True)
+    assert res.returncode == 2 and message in res.stderr

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "plot reward curves from a verl file-logger JSONL; warn if clipping never acted"
+HELP = ("plot reward curves from a verl file-logger JSONL or a TRL trainer_state.json; "
+        "warn if clipping never acted")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("log", help="verl file-logger JSONL (trainer.logger includes 'file')")
+    p.add_argument("log", help="verl file-logger JSONL (trainer.logger includes 'file'), or TRL's "
+                               "trainer_state.json (or the run folder holding it)")
     p.add_argument("--out", default="reward_curves.png", help="PNG to write")
     p.add_argument("--metric", action="append", help="metric name to plot (repeatable)")
 
