@@ -19,6 +19,10 @@ from contextlib import contextmanager
 from tool_reflect import __version__
 from tool_reflect.errors import RecordError
 
+DESCRIPTION = ("Measure and train how well LLMs repair a failed tool call: check and convert "
+               "benchmark data, score completions (Repair@k), report and compare runs, generate "
+               "items, and prepare training.")
+
 COMMANDS = {
     "convert": "tool_reflect.commands.convert",
     "score": "tool_reflect.commands.score",
@@ -36,7 +40,9 @@ COMMANDS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tool-reflect", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="tool-reflect", description=DESCRIPTION,
+        epilog="Run 'tool-reflect COMMAND --help' for a command's options and an example.")
     parser.add_argument("--version", action="version", version=f"tool-reflect {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -47,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
             if exc.name != module_name:
                 raise
             continue
-        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        example = getattr(module, "EXAMPLE", None)
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP,
+                           epilog=f"example: {example}" if example else None)
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
     return parser

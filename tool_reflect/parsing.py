@@ -24,6 +24,7 @@ from typing import Any
 from tool_reflect.json_values import DECODER
 from tool_reflect.records import ToolCall
 
+CALL_STYLES = ("qwen", "llama", "native")  # <tool_call> tags, JSON arrays, OpenAI tool_calls
 MAX_CALLS = 64
 MAX_ISSUES = 32
 MAX_DEPTH = 128  # deepest argument nesting read; deeper calls are `nesting_too_deep` errors

@@ -9,16 +9,18 @@ from tool_reflect.commands import require_records
 
 HELP = "convert a dataset between canonical, qwen, llama and native JSONL"
 log = logging.getLogger("tool_reflect.convert")
+EXAMPLE = "tool-reflect convert tests/fixtures/original/spread_sample_qwen.jsonl items.jsonl"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from tool_reflect.formats import RECORD_FORMATS
     from tool_reflect.formats.original_files import DATASET_FORMATS
 
     p.add_argument("input", help="input JSONL")
     p.add_argument("output", help="output JSONL (written atomically)")
     p.add_argument("--from", dest="src", default="auto", choices=DATASET_FORMATS)
     p.add_argument("--to", dest="dst", default="canonical",
-                   choices=("canonical", "qwen", "llama", "native"))
+                   choices=RECORD_FORMATS)
     p.add_argument("--skip-invalid", action="store_true", help="skip bad records, report the count")
 
 

@@ -7,6 +7,7 @@ import argparse
 from tool_reflect.commands import require_records
 
 HELP = "export canonical items to qwen/llama/native JSONL, verl parquet or a HF dataset"
+EXAMPLE = "tool-reflect export data/tool_reflect_open/train.jsonl.gz train.parquet --to verl-parquet"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

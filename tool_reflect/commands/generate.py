@@ -11,9 +11,12 @@ from tool_reflect.commands import non_negative_int, require_records
 HELP = ("generate repair items (catalogue, BFCL's executable backends, original-format items, "
         "xLAM records, OpenAI chat logs)")
 log = logging.getLogger("tool_reflect.generate")
+EXAMPLE = "tool-reflect generate --source bfcl --bundle data/tool_reflect_bfcl --seed 0"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from tool_reflect.formats import RECORD_FORMATS
+
     p.add_argument("--source", default="catalogue",
                    choices=("catalogue", "bfcl", "original", "xlam", "openai"),
                    help="bfcl: BFCL multi-turn trajectories executed on its real backends "
@@ -27,7 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="simulator errors, or the original release's generic INVALID_PARAMETERS")
     p.add_argument("--no-balance", action="store_true", help="do not balance the four types")
     p.add_argument("--output", help="output JSONL (written atomically)")
-    p.add_argument("--to", default="canonical", choices=("canonical", "qwen", "llama", "native"))
+    p.add_argument("--to", default="canonical", choices=RECORD_FORMATS)
     p.add_argument("--bundle", metavar="DIR",
                    help="build the bundled splits and card into DIR (tool_reflect_open, or "
                    "tool_reflect_bfcl with --source bfcl)")

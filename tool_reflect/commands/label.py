@@ -8,6 +8,7 @@ from collections import Counter
 from tool_reflect.commands import require_records
 
 HELP = "infer perturbation types (labeler) and print the distribution"
+EXAMPLE = "tool-reflect label tests/fixtures/original/spread_sample_qwen.jsonl"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 HELP = "merge a LoRA adapter (PEFT folder or verl model_merger output) into its base model"
+EXAMPLE = "tool-reflect merge-lora merged_ckpt --out final_model"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

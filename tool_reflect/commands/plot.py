@@ -6,6 +6,7 @@ import argparse
 
 HELP = ("plot reward curves from a verl file-logger JSONL or a TRL trainer_state.json; "
         "warn if clipping never acted")
+EXAMPLE = "tool-reflect plot runs/gspo/trainer_state.json --out reward.png"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 HELP = "prepare the embedded default model (SmolLM2-135M-Instruct) and print its folder"
+EXAMPLE = "lm_eval --model hf --model_args pretrained=$(tool-reflect prepare-model) ..."
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -13,6 +13,7 @@ HELP = ("compare lm_eval (--log_samples) and tool-reflect score runs: Repair@k w
 log = logging.getLogger("tool_reflect.report")
 OUTPUT_FILES = ("report.json", "verdicts.jsonl", "table.txt", "leaderboard.md",
                 "repair_at_k.png", "error_kinds.png")
+EXAMPLE = "tool-reflect report runs/lm_eval_qwen runs/my_model --out runs/compare"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -13,10 +13,13 @@ from tool_reflect.commands import positive_int, require_records
 HELP = "score completions (n per item) against a dataset: Repair@k table, JSON report, verdicts"
 log = logging.getLogger("tool_reflect.score")
 OUTPUT_FILES = ("report.json", "verdicts.jsonl")
+EXAMPLE = "tool-reflect score --dataset data/tool_reflect_open/test.jsonl --completions my_completions.jsonl --out runs/my_model"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from tool_reflect.formats.original_files import DATASET_FORMATS
+    from tool_reflect.matching import MODES
+    from tool_reflect.parsing import CALL_STYLES
 
     p.add_argument("--dataset", required=True, help="dataset JSONL (canonical, qwen or llama)")
     p.add_argument("--dataset-format", default="auto", choices=DATASET_FORMATS)
@@ -24,8 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help='JSONL of {"id", "completion"} or {"id", "completions": [...]}')
     p.add_argument("--out", required=True,
                    help="output folder: report.json, verdicts.jsonl (replaced whole, atomically)")
-    p.add_argument("--mode", default="strict", choices=("strict", "lenient"))
-    p.add_argument("--expected-format", choices=("qwen", "llama", "native"),
+    p.add_argument("--mode", default="strict", choices=MODES)
+    p.add_argument("--expected-format", choices=CALL_STYLES,
                    help="warn on calls written in another style")
     p.add_argument("--k", type=positive_int, nargs="+",
                    help="Repair@k values (default 1 3 5, those the sample counts allow)")

@@ -8,11 +8,14 @@ from tool_reflect.commands import positive_int
 
 HELP = ("optional supervised warm start (TRL SFT + LoRA) on the train split's ground truths; "
         "not part of the paper's method")
+EXAMPLE = "tool-reflect warm-start --model $(tool-reflect prepare-model) --prompt-format qwen --data data/tool_reflect_open/train.jsonl.gz --out runs/warm"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from tool_reflect.formats import TEXT_FORMATS
+
     p.add_argument("--model", required=True, help="HF model folder or id")
-    p.add_argument("--prompt-format", required=True, choices=["qwen", "llama"])
+    p.add_argument("--prompt-format", required=True, choices=TEXT_FORMATS)
     p.add_argument("--data", default="data/tool_reflect_open/train.jsonl.gz",
                    help="items JSONL(.gz) or verl parquet (train split)")
     p.add_argument("--out", required=True, help="adapter folder to write")

@@ -94,6 +94,9 @@ class EmbeddingSimilarity:
         return out
 
 
+SIMILARITIES = ("embedding", "lexical")
+
+
 def make_similarity(kind: str = "embedding", model: str | None = None, device: str = "cpu",
                     batch_size: int = 64):
     """``lexical`` or ``embedding`` (with an optional sentence-transformers model name/path)."""
