@@ -38,6 +38,7 @@ from tool_reflect.records import PERTURBATIONS, UNKNOWN, RepairItem
 # Under "lm_eval" so the messages share lm_eval's log format and level.
 log = logging.getLogger(f"lm_eval.{__name__}")
 
+TOOL_CHOICES = ("auto", "required", "none")
 PLACEHOLDER_ID = "__tool_reflect_empty_subtask__"
 # Generation arguments OpenAI-style APIs reject; sent only to local engines (HF, vLLM).
 API_UNSUPPORTED = ("repetition_penalty",)
@@ -60,6 +61,8 @@ class Options:
     ``data_file`` / ``sha256``: a local file or URL replacing the task's data, and its hash.
     ``match_mode``: strict (default) or lenient.
     ``seed_per_repeat``: "auto" (API backends only), true or false.
+    ``tool_choice``: sent with ``tools`` to API backends (native, user_role): auto, required
+    or none; not sent by default.
     """
 
     prompt_format: str = "qwen"
@@ -68,6 +71,7 @@ class Options:
     sha256: str | None = None
     match_mode: str = "strict"
     seed_per_repeat: bool | str = "auto"
+    tool_choice: str | None = None
 
     @classmethod
     def from_metadata(cls, meta: dict[str, Any]) -> Options:
@@ -84,8 +88,11 @@ class Options:
         seed = meta.get("seed_per_repeat", "auto")
         if seed not in (True, False, "auto"):
             raise ValueError(f"metadata seed_per_repeat: {seed!r} is not true, false or 'auto'")
+        choice = meta.get("tool_choice") or None
+        if choice not in (None, *TOOL_CHOICES):
+            raise ValueError(f"metadata tool_choice: {choice!r} is not one of {TOOL_CHOICES}")
         return cls(fmt, repeats, meta.get("data_file") or None, meta.get("sha256") or None,
-                   mode, seed)
+                   mode, seed, choice)
 
 
 class _HashableDict(dict):
@@ -304,11 +311,14 @@ class RepairTask(ConfigurableTask):
                           key)
         _, tools = self.render(doc)
         if tools:
-            gen["tools"] = [_HashableDict(t) for t in tools]
             if not getattr(lm, "KEEPS_TOOL_CALLS", False):
-                warn_once("api_tool_calls", "%s drops structured tool_calls from API replies; "
-                          "use --model tool-reflect-chat-completions with prompt_format %s",
-                          type(lm).__name__, self.options.prompt_format)
+                raise ValueError(
+                    f"--model {type(lm).__name__} drops structured tool_calls from API replies, "
+                    f"so prompt_format {self.options.prompt_format} would score 0: use --model "
+                    "tool-reflect-chat-completions (or tool-reflect-openai-chat-completions)")
+            gen["tools"] = [_HashableDict(t) for t in tools]
+            if self.options.tool_choice:
+                gen["tool_choice"] = self.options.tool_choice
 
     def _base_seed(self, lm: Any, api: bool) -> int | None:
         mode = self.options.seed_per_repeat

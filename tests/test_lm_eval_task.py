@@ -141,10 +141,18 @@ def test_local_engine_requests_carry_no_seed(open_tasks: dict) -> None:
     assert reqs[0].args[1]["repetition_penalty"] == 1.1
 
 
+def tool_api_model():
+    from lm_eval_tasks.api_model import ToolChatCompletion
+
+    lm = ToolChatCompletion.__new__(ToolChatCompletion)  # skips the reachability check
+    lm.__dict__.update(api_model().__dict__)
+    return lm
+
+
 def test_native_format_sends_tools_to_apis_in_hashable_form() -> None:
     tasks = load(["tool_reflect_open_order_swap"], prompt_format="native")["tasks"]
     task, doc, item = first(tasks, "tool_reflect_open_order_swap")
-    lm = api_model()
+    lm = tool_api_model()
     ctx = task.fewshot_context(doc, 0, apply_chat_template=True, chat_template=lm.apply_chat_template)
     msgs = json.loads(ctx.prompt)
     assert [m["role"] for m in msgs].count("tool") == sum(m.role == "tool" for m in item.messages)
@@ -292,3 +300,46 @@ def test_original_task_refuses_a_file_with_a_bad_record(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=rf"{path}:4: field 'messages\[2\].content'.*"
                                          r"1 of 10 records cannot be imported"):
         load(["tool_reflect"], data_file=str(path))
+
+
+def test_a_backend_that_drops_tool_calls_is_an_error_before_any_request() -> None:
+    tasks = load(["tool_reflect_open_argument_error"], prompt_format="native")["tasks"]
+    task, doc, _ = first(tasks, "tool_reflect_open_argument_error")
+    lm = api_model()  # stock local-chat-completions: returns message.content only
+    ctx = task.fewshot_context(doc, 0, apply_chat_template=True, chat_template=lm.apply_chat_template)
+    with pytest.raises(ValueError, match="drops structured tool_calls.*tool-reflect-chat-completions"):
+        task.construct_requests(doc, ctx, metadata=("t", 0, 5), apply_chat_template=True,
+                                chat_template=lm.apply_chat_template)
+
+
+def test_tool_choice_is_sent_with_tools_when_asked() -> None:
+    tasks = load(["tool_reflect_open_argument_error"], prompt_format="native",
+                 tool_choice="required")["tasks"]
+    task, doc, _ = first(tasks, "tool_reflect_open_argument_error")
+    lm = tool_api_model()
+    ctx = task.fewshot_context(doc, 0, apply_chat_template=True, chat_template=lm.apply_chat_template)
+    reqs = task.construct_requests(doc, ctx, metadata=("t", 0, 5), apply_chat_template=True,
+                                   chat_template=lm.apply_chat_template)
+    assert all(r.args[1]["tool_choice"] == "required" and r.args[1]["tools"] for r in reqs)
+    with pytest.raises(ValueError, match="tool_choice"):
+        Options.from_metadata({"tool_choice": "always"})
+
+
+def test_an_unreachable_server_is_one_line_naming_the_url() -> None:
+    from lm_eval_tasks.api_model import ToolChatCompletion
+
+    url = "http://127.0.0.1:9/v1/chat/completions"
+    with pytest.raises(SystemExit) as exc:
+        ToolChatCompletion(model="m", base_url=url)
+    assert str(exc.value).startswith(f"tool-reflect: cannot reach {url}: ") and "\n" not in str(exc.value)
+
+
+def test_no_structured_tool_calls_at_all_is_warned(caplog: pytest.LogCaptureFixture) -> None:
+    from lm_eval_tasks.api_model import NO_TOOL_CALLS_AFTER, ToolChatCompletion
+
+    lm = ToolChatCompletion.__new__(ToolChatCompletion)
+    reply = {"choices": [{"index": 0, "message": {"content": "no call here"}}]}
+    with caplog.at_level("WARNING"):
+        for _ in range(NO_TOOL_CALLS_AFTER):
+            lm.parse_generations(reply)
+    assert "no structured tool_calls" in caplog.text
