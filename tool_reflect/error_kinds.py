@@ -10,7 +10,7 @@ from __future__ import annotations
 
 FORMAT_ERRORS: dict[str, str] = {
     "not_text": "the output is neither text nor a message dict",
-    "parser_failure:<exception>": "the parser failed (a bug; the attempt fails, nothing crashes)",
+    "parser_failure": "the parser failed (a bug; the attempt fails, nothing crashes)",
     "malformed_json": "a call block whose JSON cannot be read",
     "nesting_too_deep": "call arguments nested deeper than parsing.MAX_DEPTH levels",
     "unclosed_tag:tool_call": "a <tool_call> block never closed",
