@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -73,6 +74,32 @@ def adversarial() -> dict[str, str]:
         "quoted calls in reflection": "<reflect>" + (call + " ") * (mb // 38) + "</reflect>",
         "backslashes and quotes": '<tool_call>{"name": "' + '\\"' * (mb // 2) + "</tool_call>",
     }
+
+
+_THINK = re.compile(r"<think>.*?</think>", re.S)
+_BLOCK = re.compile(r"<tool_call>(.*?)</tool_call>", re.S)
+_LLAMA = re.compile(r"\[.*?\]", re.S)
+
+
+def naive_calls(text: str) -> set:
+    """The original release's scorer as SPEC 2 describes it (its defects included): regex
+    blocks (or bracket runs), calls as a set of (name, sorted argument items)."""
+    text = _THINK.sub("", text)
+    blocks = _BLOCK.findall(text) or _LLAMA.findall(text)
+    out = set()
+    for b in blocks:
+        value = json.loads(b)
+        for v in value if isinstance(value, list) else [value]:
+            args = v.get("arguments", v.get("parameters", {}))
+            out.add((v["name"], tuple(sorted(args.items()))))
+    return out
+
+
+def naive_pass(gold: str, completion: str) -> bool:
+    try:
+        return naive_calls(completion) == naive_calls(gold)
+    except Exception:  # unhashable list/dict arguments, bad JSON: the original scored 0
+        return False
 
 
 def families() -> dict[str, object]:
@@ -158,6 +185,13 @@ def main() -> None:
           f"(min {min(sizes)} B, max {max(sizes)} B), {passed} passed")
     print(f"throughput: {rate:,.0f} completions/s  (target >= 20,000: "
           f"{'OK' if rate >= 20000 else 'MISSED'}; ratio {rate / 20000:.2f})")
+    golds = {id(it): render_target(it, "qwen") for it, _ in pairs}
+    t0 = time.perf_counter()
+    naive_ok = sum(naive_pass(golds[id(it)], text) for it, text in pairs)
+    naive_rate = len(pairs) / (time.perf_counter() - t0)
+    print(f"naive regex-and-set scorer (the original's method, defects included) on the same "
+          f"pairs: {naive_rate:,.0f} completions/s, {naive_ok} passed; ours/naive = "
+          f"{rate / naive_rate:.2f}x (parity target 1.0: {'OK' if rate >= naive_rate else 'MISSED'})")
     gt_item = items[0]
     worst = 0.0
     for name, text in adversarial().items():
@@ -174,7 +208,7 @@ def main() -> None:
     print(f"worst adversarial case: {worst:.1f} ms (target < 50 ms: "
           f"{'OK' if worst < 50 else 'MISSED'}); worst doubling ratio {ratio:.2f} "
           f"(target <= 2.3: {'OK' if ratio <= 2.3 else 'MISSED'})")
-    print(json.dumps({"completions_per_s": round(rate), "worst_adversarial_ms": round(worst, 1),
+    print(json.dumps({"completions_per_s": round(rate), "naive_per_s": round(naive_rate), "worst_adversarial_ms": round(worst, 1),
                       "worst_doubling_ratio": round(ratio, 2)}))
 
 

@@ -23,12 +23,33 @@ def _parse_int(text: str) -> int | Decimal:
     return int(text) if len(text) <= INT_DIGITS else Decimal(text)
 
 
-DECODER = json.JSONDecoder(parse_int=_parse_int)
+_PLAIN = json.JSONDecoder()
+_EXACT = json.JSONDecoder(parse_int=_parse_int)  # slower: a Python call per integer
+
+
+def _too_long(exc: ValueError) -> bool:
+    """Python's int-from-text digit limit (a ValueError that is not a JSON syntax error)."""
+    return not isinstance(exc, json.JSONDecodeError)
 
 
 def loads(text: str) -> Any:
     """``json.loads`` that keeps over-long integers exact."""
-    return DECODER.decode(text)
+    try:
+        return _PLAIN.decode(text)
+    except ValueError as exc:
+        if not _too_long(exc):
+            raise
+    return _EXACT.decode(text)
+
+
+def raw_decode(text: str, idx: int = 0) -> tuple[Any, int]:
+    """``JSONDecoder.raw_decode`` that keeps over-long integers exact."""
+    try:
+        return _PLAIN.raw_decode(text, idx)
+    except ValueError as exc:
+        if not _too_long(exc):
+            raise
+    return _EXACT.raw_decode(text, idx)
 
 
 def _default(value: Any) -> Any:
@@ -40,4 +61,14 @@ def _default(value: Any) -> Any:
 def dumps(value: Any, **kwargs: Any) -> str:
     """``json.dumps`` that writes over-long integers as their digits."""
     text = json.dumps(value, default=_default, **kwargs)
+    return _RAW.sub(r"\1", text) if _TOKEN in text else text
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=_default)
+
+
+def canonical(value: Any) -> str:
+    """Sorted-key JSON text of a value (equal iff the values are equal JSON); one reused
+    encoder, as the matcher calls this for every call it compares."""
+    text = _CANONICAL.encode(value)
     return _RAW.sub(r"\1", text) if _TOKEN in text else text

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from tool_reflect.json_values import dumps
+from tool_reflect.json_values import canonical
 from tool_reflect.records import ToolCall
 
 MATCHER_VERSION = "1.0.0"
@@ -93,7 +93,7 @@ def call_key(call: ToolCall, mode: str = "strict", defaults: dict[str, Any] | No
 def value_key(value: Any) -> str:
     """A JSON value's canonical text (sorted keys): equal iff the values are equal JSON."""
     try:
-        return dumps(value, sort_keys=True, ensure_ascii=False)
+        return canonical(value)
     except (TypeError, ValueError):  # non-JSON values from Python callers
         return repr(value)
 

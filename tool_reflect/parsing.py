@@ -21,14 +21,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tool_reflect.json_values import DECODER
+from tool_reflect import json_values
 from tool_reflect.records import ToolCall
 
 CALL_STYLES = ("qwen", "llama", "native")  # <tool_call> tags, JSON arrays, OpenAI tool_calls
 MAX_CALLS = 64
 MAX_ISSUES = 32
 MAX_DEPTH = 128  # deepest argument nesting read; deeper calls are `nesting_too_deep` errors
-_DECODER = DECODER  # over-long integers are read exactly (tool_reflect.json_values)
 _WS = re.compile(r"\s*")  # always matches (possibly empty)
 
 
@@ -311,7 +310,7 @@ def _decode_block(parsed: ParsedOutput, body: str) -> bool:
     """Add the call(s) of one closed block; ``False`` if its JSON is malformed."""
     body = body.strip()
     try:
-        value = _DECODER.decode(body)
+        value = json_values.loads(body)
     except RecursionError:
         parsed.add("nesting_too_deep", f"over {MAX_DEPTH} levels")
         return False
@@ -349,7 +348,7 @@ def _decode_at(text: str, start: int) -> tuple[Any, int]:
     O(offset) per failure. Raises ValueError (always with ``pos``) or RecursionError."""
     window = text[start:start + _WINDOW]
     try:
-        value, end = _DECODER.raw_decode(window)
+        value, end = json_values.raw_decode(window)
         return value, start + end
     except ValueError as exc:
         pos = getattr(exc, "pos", None)
@@ -358,7 +357,7 @@ def _decode_at(text: str, start: int) -> tuple[Any, int]:
         if len(window) < _WINDOW or pos < len(window) - 1 - _WINDOW // 8:
             raise _located(exc, start + pos) from None
     try:
-        value, end = _DECODER.raw_decode(text[start:])
+        value, end = json_values.raw_decode(text[start:])
     except ValueError as exc:
         raise _located(exc, start + getattr(exc, "pos", 0)) from None
     return value, start + end
@@ -402,6 +401,10 @@ def _take_json_calls(text: str, parsed: ParsedOutput, quoted_only: bool = False)
             _add_call(parsed, v, "llama", text[start:start + 40])
 
 
+def _is_scalar(v: Any) -> bool:
+    return not isinstance(v, (dict, list))
+
+
 def depth(value: Any) -> int:
     """Nesting depth of a JSON value (a scalar is 0, ``[]`` is 1), without recursion."""
     deepest, stack = 0, [(value, 0)]
@@ -443,7 +446,7 @@ def _add_call(parsed: ParsedOutput, value: Any, style: str, where: str) -> None:
     args = value.get("arguments", value.get("parameters", {}))
     if isinstance(args, str):  # OpenAI-style JSON-encoded arguments
         try:
-            args = _DECODER.decode(args) if args.strip() else {}
+            args = json_values.loads(args) if args.strip() else {}
         except RecursionError:
             parsed.add("nesting_too_deep", f"{name}: over {MAX_DEPTH} levels")
             return
@@ -455,7 +458,7 @@ def _add_call(parsed: ParsedOutput, value: Any, style: str, where: str) -> None:
     if not isinstance(args, dict):
         parsed.add("bad_arguments", name)
         return
-    if depth(args) > MAX_DEPTH:
+    if not all(_is_scalar(v) for v in args.values()) and depth(args) > MAX_DEPTH:
         parsed.add("nesting_too_deep", f"{name}: over {MAX_DEPTH} levels")
         return
     cid = value.get("id")
