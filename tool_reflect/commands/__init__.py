@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 
@@ -39,3 +40,18 @@ def require_records(records: Sequence[Any], path: str | os.PathLike[str],
     if not records:
         why = f"no valid records ({skipped} skipped as invalid)" if skipped else "no records"
         raise RecordError(why, path=str(path))
+
+
+def check_output_folder(out: Path, allowed: Iterable[str], command: str) -> None:
+    """Refuse an output folder that is a file, or that holds files other than ``allowed``
+    (``command`` replaces the folder whole, so they would be lost)."""
+    from tool_reflect.errors import RecordError
+
+    if out.exists() and not out.is_dir():
+        raise RecordError("--out: exists and is not a folder", path=str(out))
+    if out.is_dir():
+        other = sorted(p.name for p in out.iterdir() if p.name not in set(allowed))
+        if other:
+            raise RecordError(f"--out: the folder holds other files ({', '.join(other[:3])}); "
+                              f"{command} replaces the folder whole: give a new or a {command} "
+                              "folder", path=str(out))

@@ -48,18 +48,12 @@ def parse_names(pairs: list[str], runs: list[str]) -> dict[str, str]:
 def check_out(out: Path, runs: list[str]) -> None:
     """Refuse an ``--out`` that is a file, a RUN, or a folder holding other files (it is
     replaced whole)."""
+    from tool_reflect.commands import check_output_folder
     from tool_reflect.errors import RecordError
 
-    if out.exists() and not out.is_dir():
-        raise RecordError("--out: exists and is not a folder", path=str(out))
     if any(out.resolve() == Path(r).resolve() for r in runs):
         raise RecordError("--out: is one of the RUN folders; give a new folder", path=str(out))
-    if out.is_dir():
-        other = sorted(p.name for p in out.iterdir() if p.name not in OUTPUT_FILES)
-        if other:
-            raise RecordError(f"--out: the folder holds other files ({', '.join(other[:3])}); "
-                              "report replaces the folder whole: give a new or a report folder",
-                              path=str(out))
+    check_output_folder(out, OUTPUT_FILES, "report")
 
 
 def run(args: argparse.Namespace) -> int:

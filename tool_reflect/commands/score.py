@@ -39,16 +39,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def check_out(out: Path) -> None:
     """Refuse an ``--out`` that is a file, or a folder holding anything but a score's files
     (the folder is replaced whole)."""
-    from tool_reflect.errors import RecordError
+    from tool_reflect.commands import check_output_folder
 
-    if out.exists() and not out.is_dir():
-        raise RecordError("--out: exists and is not a folder", path=str(out))
-    if out.is_dir():
-        other = sorted(p.name for p in out.iterdir() if p.name not in OUTPUT_FILES)
-        if other:
-            raise RecordError(f"--out: the folder holds other files ({', '.join(other[:3])}); "
-                              "score replaces the folder whole: give a new or a score folder",
-                              path=str(out))
+    check_output_folder(out, OUTPUT_FILES, "score")
 
 
 def run(args: argparse.Namespace) -> int:

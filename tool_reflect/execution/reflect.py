@@ -3,17 +3,11 @@ cause, the backend's answer, fix), from varied templates like the open split's."
 
 from __future__ import annotations
 
-import json
 import random
 
+from tool_reflect.gen.reflections import compose_reflection
 from tool_reflect.records import ToolCall
 
-ERROR_CLASS = {
-    "argument_error": "Parameter error",
-    "order_swap": "Call-order error",
-    "missing_prerequisite": "Missing prerequisite call",
-    "redundant_call": "Redundant call",
-}
 CAUSES = {
     "wrong_value": ["'{arg}' did not match the real value from the context.",
                     "I got the value of '{arg}' wrong; it names something that does not exist."],
@@ -36,10 +30,6 @@ CAUSES = {
                         "been done.",
                         "The call to {failed} duplicated one that was already done."],
 }
-FIXES = ["Corrected call sequence:", "The fix:", "Next step:", "Correct approach:"]
-HEADINGS = [("**Error type:** {cls}", "**Faulty call:** {call}", "**Cause:** {cause}"),
-            ("Error class: {cls}.", "The failing call was {call}.", "{cause}"),
-            ("{cls} detected.", "Call that failed: {call}", "Why: {cause}")]
 
 
 def write_reflection(kind: str, subtype: str, failed: ToolCall, truth: list[ToolCall],
@@ -47,12 +37,4 @@ def write_reflection(kind: str, subtype: str, failed: ToolCall, truth: list[Tool
     """A multi-line reflection naming class, call, argument, cause, answer and fix."""
     first = truth[0].name if truth else failed.name
     cause = rng.choice(CAUSES[subtype]).format(arg=argument, failed=failed.name, first=first)
-    call_text = json.dumps({"name": failed.name, "arguments": failed.arguments})
-    h_cls, h_call, h_cause = rng.choice(HEADINGS)
-    lines = [h_cls.format(cls=ERROR_CLASS[kind]), h_call.format(call=call_text),
-             h_cause.format(cause=cause), f"The tool answered: {error}"]
-    if argument:
-        lines.insert(2, f"Faulty argument: '{argument}'.")
-    steps = [f"{i + 1}. {t.name} with {json.dumps(t.arguments)}" for i, t in enumerate(truth)]
-    lines += ["", rng.choice(FIXES), *steps]
-    return "\n" + "\n".join(lines) + "\n"
+    return compose_reflection(kind, cause, failed, truth, error, argument, rng)

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from tool_reflect.errors import RecordError
-from tool_reflect.formats.original_files import detect_format, read_original
+from tool_reflect.formats.original_files import detect_file_format, read_original
 from tool_reflect.formats.text import TEXT_FORMATS, render_ground_truth, render_text_record
-from tool_reflect.io import first_record, read_records
+from tool_reflect.io import read_records
 from tool_reflect.labeler import label_with_evidence
 from tool_reflect.records import PERTURBATIONS, UNKNOWN, RepairItem
 from tool_reflect.scoring import score_attempt
@@ -84,13 +84,7 @@ class PairCheck:
 
 def file_format(path: str | os.PathLike[str]) -> str:
     """``qwen`` or ``llama``, from the first record that says which."""
-    first = first_record(path)
-    if first is None:
-        raise RecordError("no records", path=str(path))
-    try:
-        fmt = detect_format(first)
-    except RecordError as exc:
-        raise exc.at(str(path), 1) from None
+    fmt = detect_file_format(path)
     if fmt not in TEXT_FORMATS:
         raise RecordError(f"is a {fmt} file, not an original-format one", path=str(path))
     return fmt

@@ -52,21 +52,28 @@ def detect_format(record: Any) -> str:
                       field="messages[0].content")
 
 
+def detect_file_format(path: str | os.PathLike[str]) -> str:
+    """``canonical``, ``qwen`` or ``llama``, from a file's first record."""
+    from tool_reflect.io import first_record
+
+    first = first_record(path)
+    if first is None:
+        raise RecordError("no records", path=str(path))
+    try:
+        return detect_format(first)
+    except RecordError as exc:
+        raise exc.at(str(path), 1) from None
+
+
 def read_dataset(path: str | os.PathLike[str], fmt: str = "auto", *, skip_invalid: bool = False,
                  errors: list[RecordError] | None = None) -> list[RepairItem]:
     """Read canonical or original-format JSONL; ``auto`` looks at the first record."""
-    from tool_reflect.io import first_record, read_items
+    from tool_reflect.io import read_items
 
     if fmt not in DATASET_FORMATS:
         raise ValueError(f"unknown dataset format {fmt!r}; expected one of {DATASET_FORMATS}")
     if fmt == "auto":
-        first = first_record(path)
-        if first is None:
-            raise RecordError("no records", path=str(path))
-        try:
-            fmt = detect_format(first)
-        except RecordError as exc:
-            raise exc.at(str(path), None) from None
+        fmt = detect_file_format(path)
     if fmt == "canonical":
         return read_items(path, skip_invalid=skip_invalid, errors=errors)
     return read_original(path, fmt, skip_invalid=skip_invalid, errors=errors)

@@ -51,10 +51,18 @@ def write_reflection(kind: str, subtype: str, failed: ToolCall, truth: list[Tool
     first = truth[0].name if truth else failed.name
     cause = rng.choice(CAUSES[subtype]).format(arg=argument, failed=failed.name, first=first,
                                                kind="value")
+    return compose_reflection(kind, cause, failed, truth, err.message, argument, rng)
+
+
+def compose_reflection(kind: str, cause: str, failed: ToolCall, truth: list[ToolCall],
+                       error_text: str, argument: str | None, rng: random.Random) -> str:
+    """The reflection's lines around a chosen ``cause``: error class, faulty call, faulty
+    argument, cause, the tool's answer, and the fix (headings and wording drawn from
+    ``rng``). Shared by every generator (catalogue and BFCL items)."""
     call_text = json.dumps({"name": failed.name, "arguments": failed.arguments})
     h_cls, h_call, h_cause = rng.choice(HEADINGS)
     lines = [h_cls.format(cls=ERROR_CLASS[kind]), h_call.format(call=call_text),
-             h_cause.format(cause=cause), f"The tool answered: {err.message}"]
+             h_cause.format(cause=cause), f"The tool answered: {error_text}"]
     if argument:
         lines.insert(2, f"Faulty argument: '{argument}'.")
     steps = [f"{i + 1}. {t.name} with {json.dumps(t.arguments)}" for i, t in enumerate(truth)]
