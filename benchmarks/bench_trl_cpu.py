@@ -32,6 +32,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--max-new-tokens", type=int, default=256)
     p.add_argument("--ws-prompts", type=int, default=32)
     p.add_argument("--ws-steps", type=int, default=30)
+    p.add_argument("--ws-target", choices=["full", "calls"], default="full",
+                   help="warm start on the whole ground truth, or on its calls only (shorter "
+                   "outputs: fewer tokens to sample on CPU; the reward then lacks s_ref)")
     p.add_argument("--gspo-prompts", type=int, default=8)
     p.add_argument("--gspo-steps", type=int, default=4)
     p.add_argument("--gspo-batch", type=int, default=2, help="prompts per GSPO step (recipe: 4)")
@@ -76,7 +79,8 @@ def main() -> int:
     t = time.time()
     res["warm_start"] = warm_start(WarmStart(model=model, data=TRAIN, out=str(out / "warm"),
                                              prompt_format="qwen", prompts=args.ws_prompts,
-                                             order="shortest", steps=args.ws_steps, seed=args.seed))
+                                             order="shortest", steps=args.ws_steps,
+                                             target=args.ws_target, seed=args.seed))
     res["timings_s"]["warm_start"] = time.time() - t
     t = time.time()
     res["after_warm_start"] = evaluate(model, [str(out / "warm")], args, scorer)
