@@ -112,13 +112,12 @@ def _read(path: Path) -> tuple[list[RepairItem], dict[str, Any]]:
     check (:mod:`tool_reflect.formats.original_check`): a record that does not import is an
     error naming its line, and the check's summary is returned for the results' metadata."""
     from tool_reflect.formats.original_check import check_original_file
-    from tool_reflect.formats.original_files import detect_format, read_dataset
-    from tool_reflect.io import first_record
+    from tool_reflect.formats.original_files import detect_file_format, read_dataset
 
-    first = first_record(path)
-    if first is None or detect_format(first) == "canonical":
+    fmt = detect_file_format(path)  # an error naming the file (and line 1) if it cannot tell
+    if fmt == "canonical":
         return read_dataset(path, "canonical"), {}
-    report, items = check_original_file(path)
+    report, items = check_original_file(path, fmt)
     if report.rejected:
         raise RecordError(f"{report.rejected[0]} ({len(report.rejected)} of {report.records} "
                           "records cannot be imported; none is skipped)")
