@@ -1,4 +1,5 @@
-"""lm-evaluation-harness tasks for tool-reflect: ``tool_reflect`` and ``tool_reflect_open``.
+"""lm-evaluation-harness tasks for tool-reflect: ``tool_reflect``, ``tool_reflect_open`` and
+``tool_reflect_bfcl``.
 
 lm-eval 0.4.13 has no task entry points. The wheel ships ``tool_reflect_lm_eval.pth``, a
 start-up hook (:mod:`lm_eval_tasks._startup`) that adds :func:`task_dir` to every

@@ -1,11 +1,11 @@
-"""The lm-eval task class behind ``tool_reflect`` and ``tool_reflect_open``.
+"""The lm-eval task class behind ``tool_reflect``, ``tool_reflect_open`` and ``tool_reflect_bfcl``.
 
 One instance per subtask (one perturbation type). It renders each item with the core's
 :func:`~tool_reflect.formats.render_prompt`, sends ``repeats`` independent requests per item
 (each its own :class:`~lm_eval.api.instance.Instance`, so API backends can get a distinct
 seed per sample), and scores every sample with the core's
-:func:`~tool_reflect.scoring.score_attempt` into Repair@k (unbiased estimator) and the
-average partial score.
+:func:`~tool_reflect.evaluate.score_item` into Repair@k (unbiased estimator), the average
+partial score and per-attempt verdicts (executed ones too for items with a replay recipe).
 
 Options come from ``--metadata`` (see :class:`Options`); the prompt format is always
 chosen explicitly, never guessed from the model.
