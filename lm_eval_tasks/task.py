@@ -157,6 +157,7 @@ class RepairTask(ConfigurableTask):
         # ours (it would otherwise look them up in its registry and in HF evaluate).
         config["process_results"] = self.process_results
         self._items: dict[str, RepairItem] = {}
+        self._position: dict[str, int] = {}  # item id -> place in the whole dataset (seeds)
         self._loaded: data.LoadedData | None = None
         super().__init__(config=config)
         self.config.metadata = {**meta, **self.stamps()}
@@ -179,6 +180,7 @@ class RepairTask(ConfigurableTask):
         self._loaded = loaded
         subset = loaded.subset(self.perturbation)
         self._items = {it.id: it for it in subset}
+        self._position = {it.id: i for i, it in enumerate(loaded.items)}
         docs = [{"id": it.id, "perturbation": loaded.labels[it.id],
                  "item": json.dumps(it.to_dict(), ensure_ascii=False)} for it in subset]
         if not docs:
@@ -283,8 +285,12 @@ class RepairTask(ConfigurableTask):
     # ------------------------------------------------------------------ requests
     def construct_requests(self, doc: dict[str, Any], ctx: Any, **kwargs: Any) -> list[Instance]:
         """``repeats`` independent requests (one Instance each, ``idx`` = sample number).
-        API backends get seed ``model seed + idx`` (lm-eval would send one seed to all),
-        the item's tools for native formats, and no arguments APIs reject."""
+        API backends get seed ``model seed + repeats * position + idx``, position being the
+        item's place in the dataset (lm-eval would send one
+        seed to all): a distinct seed per sample and per item, so no two requests share
+        generation arguments and lm-eval (which groups requests by them) keeps an item's
+        samples back to back, where a server's prefix cache serves them. Also the item's
+        tools for native formats, and no arguments APIs reject."""
         kwargs.pop("apply_chat_template", None)
         lm = getattr(kwargs.pop("chat_template", None), "__self__", None)
         task_name, doc_id, _ = kwargs.pop("metadata")
@@ -299,6 +305,8 @@ class RepairTask(ConfigurableTask):
         if api:
             self._adapt_for_api(gen, doc, lm)
         seed = self._base_seed(lm, api)
+        if seed is not None:
+            seed += self.config.repeats * self._position[doc["id"]]
         return [Instance("generate_until", doc,
                          (ctx, gen if seed is None else {**gen, "seed": seed + r}), r,
                          metadata=meta, **kwargs)

@@ -144,6 +144,10 @@ def test_api_ground_truth_server_scores_one_and_gets_distinct_seeds(tmp_path: Pa
         seeds.setdefault(json.dumps(p["messages"]), set()).add(p["seed"])
     assert len(seeds) == len(items)
     assert all(len(s) == 5 for s in seeds.values())  # one seed per sample, not one per run
+    assert len({p["seed"] for p in server.requests}) == len(server.requests)
+    prompts = [json.dumps(p["messages"]) for p in server.requests]
+    runs = [prompts[i:i + 5] for i in range(0, len(prompts), 5)]
+    assert all(len(set(run)) == 1 for run in runs)  # an item's samples back to back
 
 
 @pytest.mark.slow

@@ -129,7 +129,8 @@ def test_api_requests_get_one_seed_per_sample_and_no_rejected_arguments(open_tas
                                    chat_template=lm.apply_chat_template)
     assert [r.idx for r in reqs] == [0, 1, 2, 3, 4] and all(r.repeats == 1 for r in reqs)
     gens = [r.args[1] for r in reqs]
-    assert [g["seed"] for g in gens] == [100, 101, 102, 103, 104]
+    base = 100 + 5 * task._position[doc["id"]]  # model seed + repeats x place in the dataset
+    assert [g["seed"] for g in gens] == [base, base + 1, base + 2, base + 3, base + 4]
     assert all("repetition_penalty" not in g and "tools" not in g for g in gens)
     assert gens[0]["until"] == [] and gens[0]["temperature"] == 0.7
 
