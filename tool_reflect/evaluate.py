@@ -95,7 +95,9 @@ def score_item(item: RepairItem, outputs: Sequence[Any], mode: str = "strict",
                         passes=[v.passed for v in verdicts],
                         partials=[v.partial for v in verdicts],
                         errors=[v.errors for v in verdicts], verdicts=verdicts)
-    if (item.provenance or {}).get("recipe") is not None:
+    from tool_reflect.execution import is_executable
+
+    if is_executable(item):
         from tool_reflect.execution import require_bfcl, score_executed
 
         require_bfcl()  # an error saying how to install, never silent zeros

@@ -345,7 +345,7 @@ def _decode_at(text: str, start: int) -> tuple[Any, int]:
         return value, start + end
     except ValueError as exc:
         pos = getattr(exc, "pos", None)
-        if pos is None:  # not a syntax error: an integer beyond Python's digit limit
+        if pos is None:  # not a syntax error (json_values already reads over-long integers)
             raise _located(exc, start) from None
         if len(window) < _WINDOW or pos < len(window) - 1 - _WINDOW // 8:
             raise _located(exc, start + pos) from None

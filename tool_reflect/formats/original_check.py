@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from tool_reflect.errors import RecordError
-from tool_reflect.formats.original_files import detect_file_format, read_original
+from tool_reflect.formats.original_files import detect_file_format, import_original_record
 from tool_reflect.formats.text import TEXT_FORMATS, render_ground_truth, render_text_record
 from tool_reflect.io import read_records
-from tool_reflect.labeler import label_with_evidence
 from tool_reflect.records import PERTURBATIONS, UNKNOWN, RepairItem
 from tool_reflect.scoring import score_attempt
 
@@ -95,26 +94,25 @@ def check_original_file(path: str | os.PathLike[str], fmt: str = "auto",
     """Check every record of ``path``; return the report and the imported items."""
     fmt = file_format(path) if fmt == "auto" else fmt
     report = FileCheck(path=str(path), format=fmt)
-    raw = read_records(path, lambda v, line: (line, v), skip_invalid=True, with_line=True)
-    report.records = _count_lines(path)
     errors: list[RecordError] = []
-    items = read_original(path, fmt, skip_invalid=True, errors=errors)
+    pairs = read_records(path, lambda rec, n: (import_original_record(rec, fmt, path, n), rec),
+                         skip_invalid=True, errors=errors, with_line=True)
+    items = [item for item, _ in pairs]
+    report.records = len(pairs) + len(errors)
     report.rejected = [str(e) for e in errors]
     report.imported = len(items)
-    sources = dict(raw)
-    for item in items:
-        _check_item(report, item, sources.get(item.provenance["line"]), fmt)
+    for item, source in pairs:
+        _check_item(report, item, source, fmt)
     report.labels = _ordered(Counter(it.perturbation or UNKNOWN for it in items))
     return report, items
 
 
 def _check_item(report: FileCheck, item: RepairItem, source: Any, fmt: str) -> None:
     where = f"{report.path}:{item.provenance['line']}"
-    label = label_with_evidence(item)
-    report.evidence[f"{label.type}:{label.evidence}"] = (
-        report.evidence.get(f"{label.type}:{label.evidence}", 0) + 1)
-    if label.type == UNKNOWN:
-        report.unknown.append(f"{where}: {label.evidence}")
+    key = f"{item.perturbation}:{item.provenance['perturbation_evidence']}"
+    report.evidence[key] = report.evidence.get(key, 0) + 1
+    if item.perturbation == UNKNOWN:
+        report.unknown.append(f"{where}: {item.provenance['perturbation_evidence']}")
     verdict = score_attempt(item, render_ground_truth(item.ground_truth, fmt))
     if verdict.passed:
         report.self_score_passed += 1
@@ -124,15 +122,6 @@ def _check_item(report: FileCheck, item: RepairItem, source: Any, fmt: str) -> N
         report.round_trip_exact += 1
     else:
         report.round_trip_failures.append(f"{where}: rendered record differs from the source")
-
-
-def _count_lines(path: str | os.PathLike[str]) -> int:
-    """Non-blank lines, counted on bytes so that undecodable lines are counted too."""
-    import gzip
-
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as fh:
-        return sum(1 for line in fh if line.strip())
 
 
 def _ordered(counts: Counter[str]) -> dict[str, int]:

@@ -20,19 +20,28 @@ def read_original(path: str | os.PathLike[str], fmt: str, *, skip_invalid: bool 
     labeler's inference (recorded as such in provenance)."""
     if fmt not in TEXT_FORMATS:
         raise ValueError(f"unknown original format {fmt!r}; expected one of {TEXT_FORMATS}")
-    stem = Path(path).name.split(".")[0]
 
     def convert(rec: Any, lineno: int) -> RepairItem:
-        prov = {"source": Path(path).name, "line": lineno, "revision": revision}
-        item = import_text_record(rec, fmt, f"{stem}-{lineno - 1:04d}", prov)
-        if label:
-            from tool_reflect.labeler import label_perturbation
-
-            item.perturbation = label_perturbation(item)
-            item.provenance["perturbation_source"] = "labeler"
-        return item
+        return import_original_record(rec, fmt, path, lineno, revision, label)
 
     return read_records(path, convert, skip_invalid=skip_invalid, errors=errors, with_line=True)
+
+
+def import_original_record(rec: Any, fmt: str, path: str | os.PathLike[str], lineno: int,
+                           revision: str | None = None, label: bool = True) -> RepairItem:
+    """One record of an original file as an item with id ``<file stem>-<0-based index>``;
+    ``label`` fills ``perturbation`` and the evidence for it (provenance)."""
+    name = Path(path).name
+    prov = {"source": name, "line": lineno, "revision": revision}
+    item = import_text_record(rec, fmt, f"{name.split('.')[0]}-{lineno - 1:04d}", prov)
+    if label:
+        from tool_reflect.labeler import label_with_evidence
+
+        found = label_with_evidence(item)
+        item.perturbation = found.type
+        item.provenance.update(perturbation_source="labeler",
+                               perturbation_evidence=found.evidence)
+    return item
 
 
 DATASET_FORMATS = ("auto", "canonical") + TEXT_FORMATS
