@@ -12,6 +12,7 @@ import json
 import re
 import secrets
 from decimal import Decimal
+from json.encoder import c_encode_basestring, c_make_encoder  # type: ignore[attr-defined]
 from typing import Any
 
 INT_DIGITS = 4000  # longer integers are read as Decimal
@@ -42,10 +43,15 @@ def loads(text: str) -> Any:
     return _EXACT.decode(text)
 
 
+_SCAN = _PLAIN.scan_once  # type: ignore[attr-defined]  # what JSONDecoder.raw_decode calls, without its Python wrapper
+
+
 def raw_decode(text: str, idx: int = 0) -> tuple[Any, int]:
     """``JSONDecoder.raw_decode`` that keeps over-long integers exact."""
     try:
-        return _PLAIN.raw_decode(text, idx)
+        return _SCAN(text, idx)
+    except StopIteration as err:
+        raise json.JSONDecodeError("Expecting value", text, err.value) from None
     except ValueError as exc:
         if not _too_long(exc):
             raise
@@ -65,10 +71,15 @@ def dumps(value: Any, **kwargs: Any) -> str:
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=_default)
+_C_CANONICAL = None if c_make_encoder is None else c_make_encoder(
+    None, _default, c_encode_basestring, None, ": ", ", ", True, False, True)
 
 
 def canonical(value: Any) -> str:
-    """Sorted-key JSON text of a value (equal iff the values are equal JSON); one reused
-    encoder, as the matcher calls this for every call it compares."""
-    text = _CANONICAL.encode(value)
+    """Sorted-key JSON text of a value (equal iff the values are equal JSON). The matcher
+    calls this for every call it compares, so one C encoder is built once and reused (no
+    circular-reference bookkeeping: JSON values cannot be circular; a circular Python value
+    raises ``RecursionError``)."""
+    text = ("".join(_C_CANONICAL(value, 0)) if _C_CANONICAL is not None
+            else _CANONICAL.encode(value))  # interpreters without the C accelerator
     return _RAW.sub(r"\1", text) if _TOKEN in text else text

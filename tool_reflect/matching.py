@@ -16,7 +16,8 @@ Every mismatch is named: ``missing_call:<fn>``, ``extra_call:<fn>``, ``wrong_nam
 
 from __future__ import annotations
 
-from collections import Counter
+import marshal
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -94,8 +95,64 @@ def value_key(value: Any) -> str:
     """A JSON value's canonical text (sorted keys): equal iff the values are equal JSON."""
     try:
         return canonical(value)
-    except (TypeError, ValueError):  # non-JSON values from Python callers
+    except (TypeError, ValueError, RecursionError):  # non-JSON or circular Python values
         return repr(value)
+
+
+_EXACT_EQ = (str, int, bool, type(None))  # types whose == is JSON equality
+_JSON_TYPES = (*_EXACT_EQ, float, list, dict)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """``value_key(a) == value_key(b)``, mostly without encoding. Equal ``marshal`` bytes
+    (identical types, values and key order) settle it at C speed; otherwise same-typed
+    scalars compare directly, objects (string keys) and arrays item by item, and anything
+    else (mixed numeric types, non-string keys, very deep values) by canonical text."""
+    try:
+        if marshal.dumps(a) == marshal.dumps(b):  # same types, values and key order (C speed)
+            return True
+    except ValueError:  # not marshallable (Decimal, other objects) or too deep
+        pass
+    try:
+        return _same(a, b)
+    except RecursionError:
+        return value_key(a) == value_key(b)
+
+
+def _same(a: Any, b: Any) -> bool:
+    ta = type(a)
+    if ta is not type(b):
+        if ta in _JSON_TYPES and type(b) in _JSON_TYPES:
+            return False  # different JSON types never encode alike: "1", 1, 1.0, true, null
+        return value_key(a) == value_key(b)
+    if ta in _EXACT_EQ:
+        return bool(a == b)
+    if ta is dict:
+        if a.keys() != b.keys() or not _str_keys(a):
+            return not (_str_keys(a) and _str_keys(b)) and value_key(a) == value_key(b)
+        pairs: Any = ((v, b[k]) for k, v in a.items())
+    elif ta is list:
+        if len(a) != len(b):
+            return False
+        pairs = zip(a, b, strict=True)
+    elif ta is float:  # canonical text is repr: -0.0 differs from 0.0, every NaN is "NaN"
+        if a != a:
+            return b != b
+        return a == b and (a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b))
+    else:
+        return value_key(a) == value_key(b)
+    for v, w in pairs:  # scalars inline, containers and floats by recursion
+        tv = type(v)
+        if tv is type(w) and tv in _EXACT_EQ:
+            if v != w:
+                return False
+        elif not _same(v, w):
+            return False
+    return True
+
+
+def _str_keys(d: dict[Any, Any]) -> bool:
+    return all(type(k) is str for k in d)
 
 
 def match_calls(pred: list[ToolCall], gold: list[ToolCall], mode: str = "strict",
@@ -103,30 +160,58 @@ def match_calls(pred: list[ToolCall], gold: list[ToolCall], mode: str = "strict"
     """Compare predicted calls with ground-truth calls as multisets; name every difference."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    same, differ = 0, -1  # calls known equal in the same order; the first known pair that differs
+    if mode == "strict" and len(pred) == len(gold):
+        while same < len(gold) and _same_call(pred[same], gold[same]):
+            same += 1
+        if same == len(gold):
+            return CallMatch(True, same, same, same)
+        differ = same
     defaults = _defaults(tools) if mode == "lenient" else {}
-    pkeys = [call_key(c, mode, defaults.get(c.name)) for c in pred]
-    gkeys = [call_key(c, mode, defaults.get(c.name)) for c in gold]
-    common = Counter(pkeys) & Counter(gkeys)
-    n_matched = sum(common.values())
+    pm, gm = _pair_equal(pred, gold, mode, defaults, same, differ)
+    n_matched = sum(gm)
     exact = n_matched == len(gold) == len(pred)
-    errors = [] if exact else _explain(pred, gold, pkeys, gkeys, common, mode, defaults)
+    errors = [] if exact else _explain(pred, gold, pm, gm, mode, defaults)
     return CallMatch(exact, n_matched, len(gold), len(pred), errors)
 
 
-def _leftovers(calls: list[ToolCall], keys: list[str], common: Counter) -> list[ToolCall]:
-    budget = Counter(common)
-    out = []
-    for call, key in zip(calls, keys, strict=True):
-        if budget[key] > 0:
-            budget[key] -= 1
-        else:
-            out.append(call)
-    return out
+def _same_call(p: ToolCall, g: ToolCall) -> bool:
+    return p.name == g.name and same_value(p.arguments, g.arguments)
 
 
-def _explain(pred: list[ToolCall], gold: list[ToolCall], pkeys: list[str], gkeys: list[str],
-             common: Counter, mode: str, defaults: dict[str, dict[str, Any]]) -> list[str]:
-    gl, pl = _leftovers(gold, gkeys, common), _leftovers(pred, pkeys, common)
+_DIRECT = 16  # up to this many call pairs, compare calls directly instead of by keys
+
+
+def _pair_equal(pred: list[ToolCall], gold: list[ToolCall], mode: str,
+                defaults: dict[str, dict[str, Any]], same: int = 0,
+                differ: int = -1) -> tuple[list[bool], list[bool]]:
+    """Which predicted and which gold calls have an equal partner (multiset intersection;
+    among equal calls the earliest are the matched ones). The first ``same`` calls are
+    known to be equal in order, and ``pred[differ] != gold[differ]`` (when not -1)."""
+    gm = [True] * same + [False] * (len(gold) - same)
+    pm = [True] * same + [False] * (len(pred) - same)
+    if mode == "strict" and len(pred) * len(gold) <= _DIRECT:
+        for i in range(same, len(pred)):
+            for j in range(same, len(gold)):
+                if not gm[j] and not (i == j == differ) and _same_call(pred[i], gold[j]):
+                    gm[j] = pm[i] = True
+                    break
+        return pm, gm
+    gm, pm = [False] * len(gold), [False] * len(pred)  # by keys, from the start
+    pool: dict[str, list[int]] = {}
+    for j, c in enumerate(gold):
+        pool.setdefault(call_key(c, mode, defaults.get(c.name)), []).append(j)
+    for i, c in enumerate(pred):
+        free = pool.get(call_key(c, mode, defaults.get(c.name)))
+        if free:
+            gm[free.pop(0)] = pm[i] = True
+    return pm, gm
+
+
+def _explain(pred: list[ToolCall], gold: list[ToolCall], pm: list[bool], gm: list[bool],
+             mode: str, defaults: dict[str, dict[str, Any]]) -> list[str]:
+    gl = [g for g, m in zip(gold, gm, strict=True) if not m]
+    pl = [p for p, m in zip(pred, pm, strict=True) if not m]
     errors: list[str] = []
     unpaired: list[ToolCall] = []
     for g in gl:
@@ -136,7 +221,8 @@ def _explain(pred: list[ToolCall], gold: list[ToolCall], pkeys: list[str], gkeys
             continue
         dflt = defaults.get(g.name)
         ga = canonical_args(g.arguments, mode, dflt)
-        best = max(same, key=lambda p: _shared_values(ga, canonical_args(p.arguments, mode, dflt)))
+        best = same[0] if len(same) == 1 else max(
+            same, key=lambda p: _shared_values(ga, canonical_args(p.arguments, mode, dflt)))
         pl.remove(best)
         errors.extend(_arg_errors(g, best, mode, dflt))
     gold_names = {g.name for g in gold}
@@ -152,7 +238,7 @@ def _explain(pred: list[ToolCall], gold: list[ToolCall], pkeys: list[str], gkeys
 
 
 def _shared_values(a: dict[str, Any], b: dict[str, Any]) -> int:
-    return sum(1 for k, v in a.items() if k in b and value_key(b[k]) == value_key(v))
+    return sum(1 for k, v in a.items() if k in b and same_value(b[k], v))
 
 
 def _arg_errors(g: ToolCall, p: ToolCall, mode: str, dflt: dict[str, Any] | None) -> list[str]:
@@ -160,7 +246,7 @@ def _arg_errors(g: ToolCall, p: ToolCall, mode: str, dflt: dict[str, Any] | None
     errs = [f"missing_arg:{g.name}.{k}" for k in ga if k not in pa]
     errs += [f"extra_arg:{g.name}.{k}" for k in pa if k not in ga]
     for k in ga:
-        if k in pa and value_key(ga[k]) != value_key(pa[k]):
+        if k in pa and not same_value(ga[k], pa[k]):
             kind = "wrong_type" if json_type(ga[k]) != json_type(pa[k]) else "wrong_value"
             errs.append(f"{kind}:{g.name}.{k}")
     return errs or [f"duplicate_call:{g.name}"]

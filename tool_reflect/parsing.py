@@ -74,15 +74,115 @@ class ParsedOutput:
 
 def parse_output(output: Any, expected_format: str | None = None) -> ParsedOutput:
     """Parse a completion (text, or an OpenAI-style message dict). Never raises."""
-    parsed = ParsedOutput()
-    try:
-        _parse_into(parsed, output)
-    except Exception as exc:  # defensive: a parser bug must not crash an eval or a training run
-        parsed.add("parser_failure", f"{type(exc).__name__}: {exc}")
+    global _LAST_LOWER
+    fast = _fast_parse(output) if isinstance(output, str) else None
+    parsed = fast or ParsedOutput()
+    if fast is None:
+        try:
+            _parse_into(parsed, output)
+        except Exception as exc:  # defensive: a parser bug must not crash an eval or a run
+            parsed.add("parser_failure", f"{type(exc).__name__}: {exc}")
+    _LAST_LOWER = ("", "")  # keep no text alive after the parse
     if expected_format is not None:
         for style in sorted(set(parsed.styles) - {expected_format, "native"}):
             parsed.add(f"wrong_call_format:{style}", f"expected {expected_format}", "warning")
     return parsed
+
+
+_FAST_MAX_ITEMS = 32  # below MAX_CALLS, so the call limit never acts on the fast path
+
+
+def _fast_parse(text: str) -> ParsedOutput | None:
+    """The common well-formed shapes, read directly: optional whitespace, an optional
+    closed ``<reflect>`` block, then only ``<tool_call>`` blocks of JSON (Qwen) or only JSON
+    call values (Llama), separated by whitespace. The result is what the full parser gives
+    for such text; anything else (or any doubt) returns ``None`` and the full parser runs."""
+    try:
+        low = _lower(text)
+        if "think>" in low:
+            return None
+        reflect, pos = _fast_reflect(text, low)
+        if pos < 0 or low.find("```", pos) >= 0 or low.find("final>", pos) >= 0:
+            return None  # fences and <final> after the reflection: the full parser
+        pos = _skip_ws(text, pos)
+        if low.startswith("<tool_call>", pos):
+            found = _fast_tagged(text, low, pos)
+        else:
+            found = _fast_json(text, low, pos)
+        if not found:
+            return None
+    except Exception:  # any surprise: the full parser decides
+        return None
+    parsed = ParsedOutput(reflect=reflect)
+    for value, style, where, shallow in found:
+        for v in value if isinstance(value, list) else [value]:
+            _add_call(parsed, v, style, where, shallow)
+    return parsed
+
+
+def _fast_reflect(text: str, low: str) -> tuple[str | None, int]:
+    """(reflection, offset after it) for at most one closed block after whitespace;
+    offset -1 when the text is not of that shape."""
+    a = low.find("<reflect>")
+    if a < 0:
+        return None, -1 if "</reflect>" in low else 0
+    b = low.find("</reflect>", a)
+    if (b < 0 or text[:a].strip() or low.find("<reflect>", a + 1) >= 0
+            or low.find("</reflect>", b + 1) >= 0):
+        return None, -1  # prose first, unclosed, or more than one block
+    return text[a + len("<reflect>"):b].strip(), b + len("</reflect>")
+
+
+_Found = list[tuple[Any, str, str, bool]]  # (value, call style, where, shallow)
+
+
+def _shallow(text: str, start: int, end: int) -> bool:
+    """Fewer brackets in ``text[start:end]`` than ``MAX_DEPTH``: no value decoded from it
+    can nest deeper, so the depth walk can be skipped."""
+    return text.count("{", start, end) + text.count("[", start, end) <= MAX_DEPTH
+
+
+def _fast_tagged(text: str, low: str, pos: int) -> _Found:
+    """Whitespace-separated ``<tool_call>`` blocks holding non-empty JSON objects/arrays
+    up to the end of the text, or ``[]``."""
+    found: _Found = []
+    items = 0
+    while pos < len(text):
+        if not low.startswith("<tool_call>", pos):
+            return []
+        inner = pos + len("<tool_call>")
+        start = _skip_ws(text, inner)
+        if text[start:start + 1] not in ("{", "["):
+            return []
+        value, end = json_values.raw_decode(text, start)
+        close = _skip_ws(text, end)
+        if not (isinstance(value, (dict, list)) and value) or not low.startswith("</tool_call>", close):
+            return []
+        items += len(value) if isinstance(value, list) else 1
+        if items > _FAST_MAX_ITEMS:
+            return []
+        found.append((value, "qwen", text[inner:inner + 40], _shallow(text, start, end)))
+        pos = _skip_ws(text, close + len("</tool_call>"))
+    return found
+
+
+def _fast_json(text: str, low: str, pos: int) -> _Found:
+    """Whitespace-separated JSON call values (objects or arrays) up to the end of the
+    text, each starting where the full parser's call search would find it, or ``[]``."""
+    if low.find("tool_call>", pos) >= 0:
+        return []
+    found: _Found = []
+    items = 0
+    while pos < len(text):
+        if _call_start(text, pos) != pos:
+            return []
+        value, end = json_values.raw_decode(text, pos)
+        items += len(value) if isinstance(value, list) else 1
+        if items > _FAST_MAX_ITEMS:
+            return []
+        found.append((value, "llama", text[pos:pos + 40], _shallow(text, pos, end)))
+        pos = _skip_ws(text, end)
+    return found
 
 
 def _parse_into(parsed: ParsedOutput, output: Any) -> None:
@@ -109,13 +209,20 @@ def _parse_into(parsed: ParsedOutput, output: Any) -> None:
         _add_call(parsed, _unwrap_native(raw), "native", f"tool_calls[{i}]")
 
 
+_LAST_LOWER: tuple[str, str] = ("", "")  # (text, its lower case): stages that change
+# nothing hand the same object on, so a parse lowers each distinct text once
+
+
 def _lower(s: str) -> str:
-    """Lower-case text whose indices stay aligned with the original (characters such as
-    'İ' lower-case to two code points; then only ASCII letters are lowered)."""
-    low = s.lower()
-    if len(low) == len(s):  # lower() never shrinks: equal length means 1:1 (almost always)
-        return low
-    return s.replace("\u0130", "i").lower()  # 'İ' is the only code point that grows
+    """Lower-case text whose indices stay aligned with the original ('İ' lower-cases to two
+    code points and is the only one that grows, so it is mapped to 'i' first)."""
+    global _LAST_LOWER
+    last = _LAST_LOWER  # one read: another thread may replace it, never half of it
+    if last[0] is s:
+        return last[1]
+    low = s.lower() if s.isascii() or "\u0130" not in s else s.replace("\u0130", "i").lower()
+    _LAST_LOWER = (s, low)
+    return low
 
 
 def _spans(text: str, low: str, open_tag: str, close_tag: str):
@@ -180,26 +287,26 @@ def _take_reflect(text: str, parsed: ParsedOutput) -> str:
         return text
     if 0 <= low.find("</reflect>") < a:
         parsed.add("stray_tag:/reflect", severity="warning")
-    parts, pos, after, seen = [], 0, _Finder(low).find, set()
-    while a >= 0:
+    parts: list[str] = []
+    pos, blocks, closer = 0, 0, 0  # closer: -1 once no "</reflect>" remains
+    while a >= 0:  # each search starts where the last one ended: one pass over the text
         parts.append(text[pos:a])
+        blocks += 1
         inner = a + len("<reflect>")
-        b = after("</reflect>", inner)
-        if b >= 0:
-            body, pos = text[inner:b], b + len("</reflect>")
-        else:
-            seen.add("unclosed_tag:reflect")
-            stop = after("<tool_call>", inner)
-            pos = len(text) if stop < 0 else stop
-            body = text[inner:pos]
-        if parsed.reflect is None:
-            parsed.reflect = body.strip()
-        else:
-            seen.add("extra_tag:reflect")
+        closer = low.find("</reflect>", inner) if closer >= 0 else -1
+        if closer >= 0:
+            end, pos = closer, closer + len("</reflect>")
+        else:  # unclosed: runs to the next <tool_call> or the end
+            stop = low.find("<tool_call>", inner)
+            end = pos = len(text) if stop < 0 else stop
+        if blocks == 1:
+            parsed.reflect = text[inner:end].strip()
         a = low.find("<reflect>", pos)
     parts.append(text[pos:])
-    for code in sorted(seen, reverse=True):  # each reported once
-        parsed.add(code, severity="warning")
+    if closer < 0:
+        parsed.add("unclosed_tag:reflect", severity="warning")
+    if blocks > 1:
+        parsed.add("extra_tag:reflect", severity="warning")
     return "\n".join(parts)
 
 
@@ -399,19 +506,15 @@ def _is_scalar(v: Any) -> bool:
 
 
 def depth(value: Any) -> int:
-    """Nesting depth of a JSON value (a scalar is 0, ``[]`` is 1), without recursion."""
-    deepest, stack = 0, [(value, 0)]
-    while stack:
-        v, d = stack.pop()
-        if isinstance(v, dict):
-            v = list(v.values())
-        if isinstance(v, list):
-            deepest = max(deepest, d + 1)
-            if d + 1 <= MAX_DEPTH:  # no need to look further than the limit
-                stack.extend((x, d + 1) for x in v)
-            else:
-                return deepest
-    return deepest
+    """Nesting depth of a JSON value (a scalar is 0, ``[]`` is 1), level by level without
+    recursion; stops once past ``MAX_DEPTH``."""
+    level = [value] if isinstance(value, (dict, list)) else []
+    d = 0
+    while level and d <= MAX_DEPTH:
+        d += 1
+        level = [x for v in level for x in (v.values() if isinstance(v, dict) else v)
+                 if isinstance(x, (dict, list))]
+    return d
 
 
 def _unwrap_native(raw: Any) -> Any:
@@ -423,7 +526,8 @@ def _unwrap_native(raw: Any) -> Any:
     return raw
 
 
-def _add_call(parsed: ParsedOutput, value: Any, style: str, where: str) -> None:
+def _add_call(parsed: ParsedOutput, value: Any, style: str, where: str,
+              shallow: bool = False) -> None:
     if len(parsed.calls) >= MAX_CALLS:
         parsed.add("too_many_calls", f">{MAX_CALLS}")
         return
@@ -438,6 +542,7 @@ def _add_call(parsed: ParsedOutput, value: Any, style: str, where: str) -> None:
         parsed.add("ambiguous_arguments", name, "warning")
     args = value.get("arguments", value.get("parameters", {}))
     if isinstance(args, str):  # OpenAI-style JSON-encoded arguments
+        shallow = False  # escapes such as \u005b hide brackets from the source text
         try:
             args = json_values.loads(args) if args.strip() else {}
         except RecursionError:
@@ -451,7 +556,8 @@ def _add_call(parsed: ParsedOutput, value: Any, style: str, where: str) -> None:
     if not isinstance(args, dict):
         parsed.add("bad_arguments", name)
         return
-    if not all(_is_scalar(v) for v in args.values()) and depth(args) > MAX_DEPTH:
+    if not shallow and not all(_is_scalar(v) for v in args.values()) \
+            and depth(args) > MAX_DEPTH:
         parsed.add("nesting_too_deep", f"{name}: over {MAX_DEPTH} levels")
         return
     cid = value.get("id")

@@ -56,9 +56,11 @@ def verdict(parsed: ParsedOutput, gold: list[ToolCall], mode: str = "strict",
     """The one pass rule, for the metric and the reward's gate: the calls equal the gold
     calls (as multisets, in ``mode``) and no call block is malformed."""
     match = match_calls(parsed.calls, gold, mode, tools)
+    calls = [{"name": c.name, "arguments": c.arguments} for c in parsed.calls]
+    if not parsed.issues:  # the common case: the calls decide alone
+        return AttemptVerdict(match.exact, match.partial, match.errors, calls)
     fmt_errors = [f"format:{i.code}" for i in parsed.errors]
     passed = match.exact and not fmt_errors
     partial = 0.0 if fmt_errors else match.partial
     warnings = [f"format:{i.code}" for i in parsed.issues if i.severity != "error"]
-    return AttemptVerdict(passed, partial, fmt_errors + match.errors + warnings,
-                          [{"name": c.name, "arguments": c.arguments} for c in parsed.calls])
+    return AttemptVerdict(passed, partial, fmt_errors + match.errors + warnings, calls)

@@ -1,0 +1,126 @@
+"""The parser's fast path (well-formed Qwen/Llama shapes) gives exactly what the full parser
+gives, and hands everything else to it."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from conftest import ORIGINAL
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tool_reflect.formats import render_target
+from tool_reflect.formats.original_files import read_dataset
+from tool_reflect.json_values import canonical
+from tool_reflect.parsing import ParsedOutput, _fast_parse, _parse_into, parse_output
+
+TRICKY = ["<tool_call>", "</tool_call>", "<TOOL_CALL>", "<reflect>", "</reflect>", "<think>",
+          "</think>", "think>", "<final>", "```", "{", "}", "[", "]", '"', "\\", ":", ",", " ",
+          '{"name": ', '"arguments": ', '"parameters": ', "\n", "\u2028", "\x0b", "\u00a0",
+          "İ", "\\u005b", "\\u007b", "null", "1e999", "9" * 5000, "[" * 200, "]" * 200,
+          '"id": "c1", ', "<Tool_Call>", "</Reflect>"]
+
+
+def view(p: ParsedOutput) -> tuple:
+    """Everything a verdict or a reward reads from a parse."""
+    return (p.reflect, p.final, [(c.name, canonical(c.arguments), c.id) for c in p.calls],
+            p.styles, [(i.code, i.detail, i.severity) for i in p.issues])
+
+
+def full(text: str) -> ParsedOutput:
+    parsed = ParsedOutput()
+    _parse_into(parsed, text)
+    return parsed
+
+
+def agrees(text: str) -> bool | None:
+    """None when the fast path declines, else whether it equals the full parser."""
+    fast = _fast_parse(text)
+    return None if fast is None else view(fast) == view(full(text))
+
+
+@pytest.fixture(scope="module")
+def golds() -> list[str]:
+    items = [it for name in ("reference", "spread", "more")
+             for it in read_dataset(ORIGINAL / f"{name}_sample_qwen.jsonl", "qwen")]
+    return [render_target(it, fmt) for it in items for fmt in ("qwen", "llama")]
+
+
+def test_real_ground_truths_take_the_fast_path_and_agree(golds):
+    results = [agrees(g) for g in golds]
+    assert results.count(True) >= len(golds) * 0.8  # most real answers are well formed
+    assert False not in results
+
+
+SHAPES = [
+    '<tool_call>\n{"name": "f", "arguments": {"x": 1}}\n</tool_call>',
+    ' \n<reflect>why</reflect>\n<tool_call>{"name": "f", "arguments": {}}</tool_call>'
+    '<tool_call>[{"name": "g", "parameters": {"y": [1, 2]}}, 3]</tool_call>',
+    '<reflect>r</reflect>[{"name": "f", "parameters": {"x": "</reflect>"}}]\n'
+    '[{"name": "g", "parameters": {}}]',
+    '{"name": "f", "arguments": {"x": 1}, "parameters": {"x": 2}}',
+    '<tool_call>{"name": "", "arguments": {}}</tool_call>',
+    '<tool_call>{"name": "f", "arguments": "{\\"a\\": 1}"}</tool_call>',
+    '<tool_call>{"name": "f", "arguments": "{\\"a\\": ' + "\\u005b" * 300 + "\\u005d" * 300
+    + '}"}</tool_call>',
+    '<tool_call>{"name": "f", "arguments": {"a": ' + "[" * 200 + "]" * 200 + "}}</tool_call>",
+    '<tool_call>{"name": "f", "arguments": {"a": ' + "[" * 100 + "]" * 100 + "}}</tool_call>",
+    '<tool_call>{"name": "f", "arguments": {"a": "```"}}</tool_call>',
+    '<tool_call>{"name": "f", "arguments": {"a": "</tool_call>"}}</tool_call>',
+    '<tool_call>{"name": "f", "arguments": {"a": 1}}</tool_call>\u2028<tool_call>'
+    '{"name": "g", "arguments": {}}</tool_call>',
+    '[{"name": "f", "parameters": {"q": "İ"}}]',
+    '{"arguments": {"name": "x"}, "name": "f"}',
+    '<tool_call>{"name": "f", "arguments": {"a": ' + "9" * 5000 + "}}</tool_call>",
+    '<tool_call>[' + ", ".join(['{"name": "f", "arguments": {}}'] * 40) + "]</tool_call>",
+]
+
+
+@pytest.mark.parametrize("text", SHAPES)
+def test_edge_shapes_agree_with_the_full_parser(text):
+    assert agrees(text) is not False
+    fast = _fast_parse(text)
+    assert view(parse_output(text)) == view(fast if fast is not None else full(text))
+
+
+def test_fast_path_declines_what_it_does_not_read():
+    assert _fast_parse("prose first <tool_call>{\"name\": \"f\"}</tool_call>") is None
+    assert _fast_parse("<think>x</think><tool_call>{\"name\": \"f\"}</tool_call>") is None
+    assert _fast_parse("<reflect>a</reflect><reflect>b</reflect>[{\"name\": \"f\"}]") is None
+    assert _fast_parse("<tool_call>{\"name\": \"f\"}") is None  # unclosed
+    assert _fast_parse("") is None
+
+
+def mutate(rng: random.Random, text: str) -> str:
+    for _ in range(rng.randint(1, 3)):
+        i = rng.randrange(len(text) + 1)
+        op = rng.random()
+        if op < 0.6:
+            text = text[:i] + rng.choice(TRICKY) + text[i:]
+        elif op < 0.8:
+            text = text[:i] + text[i + rng.randint(1, 5):]
+        else:
+            text = text[:i] + text[i:].upper()
+    return text
+
+
+def test_mutated_completions_agree(golds):
+    rng = random.Random(0)
+    fast_taken, disagreements = 0, []
+    for _ in range(20_000):
+        text = mutate(rng, rng.choice(golds))
+        result = agrees(text)
+        fast_taken += result is not None
+        if result is False:
+            disagreements.append(text)
+    assert not disagreements, disagreements[:2]
+    assert fast_taken > 2_000  # the comparison did exercise the fast path
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(TRICKY + ['{"name": "f", "arguments": {"x": 1}}', "<tool_call>",
+                                          "</tool_call>", '[{"name": "g", "parameters": {}}]']),
+                max_size=12))
+def test_token_sequences_agree(tokens):
+    assert agrees("".join(tokens)) is not False
