@@ -1,5 +1,6 @@
 """Hydra entry for the recipes: ``python -m verl_ext.main --config-path recipes --config-name
-tool_reflect_gspo``. Registers the reward manager in this process, warns when the
+tool_reflect_gspo``. Registers the reward manager and the ``tool_reflect/*`` signal metrics in
+this process (the Ray workers get both from the ``verl.plugins`` entry point), warns when the
 clipping settings can never act, then runs verl's ``main_ppo``."""
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ import logging
 import hydra
 
 import verl_ext.reward_manager  # noqa: F401  (registers "tool_reflect")
+from verl_ext.metrics import install as install_signal_metrics
+
+install_signal_metrics()
 
 log = logging.getLogger("tool_reflect.recipe")
 
