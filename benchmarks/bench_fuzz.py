@@ -3,8 +3,10 @@ the verdict's invariants hold.
 
 Inputs: random bytes in several decodings, tag soup, mutated real completions, huge numbers,
 deep nesting, lone surrogates and non-text values. Counted: escaped exceptions, caught
-internal failures (``format:parser_failure``, ``scoring_failure:*``), and invariant breaks
-(calls are a name and an object; a pass has partial 1; a strict pass is a lenient pass).
+internal failures (``format:parser_failure``, ``scoring_failure:*``), invariant breaks
+(calls are a name and an object; a pass has partial 1; a strict pass is a lenient pass), and
+disagreements between the parser's fast path (well-formed shapes) and the full parser on
+every input the fast path reads.
 
     python benchmarks/bench_fuzz.py [--n 1000000]
 """
@@ -24,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from tool_reflect.formats import render_target  # noqa: E402
 from tool_reflect.formats.original_files import read_dataset  # noqa: E402
-from tool_reflect.parsing import parse_output  # noqa: E402
+from tool_reflect.json_values import canonical  # noqa: E402
+from tool_reflect.parsing import ParsedOutput, _fast_parse, _parse_into, parse_output  # noqa: E402
 from tool_reflect.scoring import score_attempt  # noqa: E402
 
 TOKENS = ["<tool_call>", "</tool_call>", "<TOOL_CALL>", "<reflect>", "</reflect>", "<think>",
@@ -87,6 +90,25 @@ def make(rng: random.Random, golds: list[str]) -> object:
     return rng.choice(NON_TEXT)
 
 
+def view(p: ParsedOutput) -> tuple:
+    return (p.reflect, p.final, [(c.name, canonical(c.arguments), c.id) for c in p.calls],
+            p.styles, [(i.code, i.detail, i.severity) for i in p.issues])
+
+
+def check_fast_path(output: object, counts: Counter) -> None:
+    """The fast path, where it answers, must equal the full parser."""
+    fast = _fast_parse(output) if isinstance(output, str) else None
+    if fast is None:
+        return
+    counts["fast_path_taken"] += 1
+    full = ParsedOutput()
+    _parse_into(full, output)
+    if view(fast) != view(full):
+        counts["fast_path_disagreements"] += 1
+        if counts["fast_path_disagreements"] <= 3:
+            print(f"fast path differs on {output!r:.100}")
+
+
 def check(item, output, counts: Counter) -> None:
     strict = score_attempt(item, output, "strict")
     lenient = score_attempt(item, output, "lenient")
@@ -99,6 +121,7 @@ def check(item, output, counts: Counter) -> None:
     counts["bad_calls"] += not all(isinstance(c.name, str) and c.name and isinstance(c.arguments, dict)
                                    for c in parse_output(output).calls)
     counts["passed"] += strict.passed
+    check_fast_path(output, counts)
 
 
 def main() -> None:
@@ -108,7 +131,7 @@ def main() -> None:
     args = ap.parse_args()
     rng = random.Random(args.seed)
     pool = items()
-    golds = [render_target(it, "qwen") for it in pool]
+    golds = [render_target(it, fmt) for it in pool for fmt in ("qwen", "llama")]
     counts: Counter = Counter()
     t0 = time.perf_counter()
     for i in range(args.n):
@@ -123,12 +146,13 @@ def main() -> None:
     dt = time.perf_counter() - t0
     print(f"{args.n:,} fuzzed inputs x 2 modes in {dt:.0f} s ({args.n / dt:,.0f}/s), "
           f"{counts['passed']} strict passes")
-    for key in ("escaped_exceptions", "internal_failures", "pass_not_partial_1",
-                "strict_not_lenient", "bad_calls"):
+    keys = ("escaped_exceptions", "internal_failures", "pass_not_partial_1", "strict_not_lenient",
+            "bad_calls", "fast_path_disagreements")
+    for key in keys:
         print(f"{key}: {counts[key]} (target 0)")
-    print(json.dumps({"inputs": args.n, **{k: counts[k] for k in (
-        "escaped_exceptions", "internal_failures", "pass_not_partial_1", "strict_not_lenient",
-        "bad_calls")}}))
+    print(f"fast path taken on {counts['fast_path_taken']:,} inputs, each compared with the full parser")
+    print(json.dumps({"inputs": args.n, "fast_path_taken": counts["fast_path_taken"],
+                      **{k: counts[k] for k in keys}}))
 
 
 if __name__ == "__main__":
