@@ -108,11 +108,15 @@ def same_value(a: Any, b: Any) -> bool:
     (identical types, values and key order) settle it at C speed; otherwise same-typed
     scalars compare directly, objects (string keys) and arrays item by item, and anything
     else (mixed numeric types, non-string keys, very deep values) by canonical text."""
-    try:
-        if marshal.dumps(a) == marshal.dumps(b):  # same types, values and key order (C speed)
-            return True
-    except ValueError:  # not marshallable (Decimal, other objects) or too deep
-        pass
+    ta = type(a)
+    if ta is type(b) and ta in _EXACT_EQ:
+        return bool(a == b)
+    if ta is dict or ta is list:
+        try:
+            if marshal.dumps(a) == marshal.dumps(b):  # same types, values, key order: C speed
+                return True
+        except ValueError:  # not marshallable (Decimal, other objects) or too deep
+            pass
     try:
         return _same(a, b)
     except RecursionError:
