@@ -4,6 +4,7 @@ gives, and hands everything else to it."""
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 
 import pytest
 from conftest import ORIGINAL
@@ -13,7 +14,9 @@ from hypothesis import strategies as st
 from tool_reflect.formats import render_target
 from tool_reflect.formats.original_files import read_dataset
 from tool_reflect.json_values import canonical
+from tool_reflect.matching import match_calls, same_value, value_key
 from tool_reflect.parsing import ParsedOutput, _fast_parse, _parse_into, parse_output
+from tool_reflect.records import ToolCall
 
 TRICKY = ["<tool_call>", "</tool_call>", "<TOOL_CALL>", "<reflect>", "</reflect>", "<think>",
           "</think>", "think>", "<final>", "```", "{", "}", "[", "]", '"', "\\", ":", ",", " ",
@@ -124,3 +127,37 @@ def test_mutated_completions_agree(golds):
                 max_size=12))
 def test_token_sequences_agree(tokens):
     assert agrees("".join(tokens)) is not False
+
+
+JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.sampled_from(
+    [0.0, -0.0, 1.0, float("nan"), float("inf"), -float("inf"), 1e16]), st.floats(),
+    st.text(max_size=4), st.sampled_from(["1", "1.0", "true", "null", "", "\udcff"]))
+JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.sampled_from(["a", "b", "1", "name"]), inner, max_size=3), max_leaves=12)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(JSON_VALUES, JSON_VALUES)
+def test_same_value_is_canonical_equality(a, b):
+    assert same_value(a, b) == (value_key(a) == value_key(b))
+    assert same_value(a, a) and same_value(b, b)
+
+
+@pytest.mark.parametrize(("a", "b", "equal"), [
+    (1, 1.0, False), (1, True, False), (0, False, False), (0.0, -0.0, False),
+    (float("nan"), float("nan"), True), ({"a": [1, {"b": 2}]}, {"a": [1, {"b": 2}]}, True),
+    ({"a": 1, "b": 2}, {"b": 2, "a": 1}, True), ([1, 2], [2, 1], False), (None, "null", False),
+    (Decimal("1" * 5000), Decimal("1" * 5000), True), (Decimal("1" * 5000), 1, False),
+    ({1: "x"}, {"1": "x"}, True),  # Python-made keys: compared as JSON text, as value_key does
+])
+def test_same_value_edge_cases(a, b, equal):
+    assert same_value(a, b) is equal
+    assert same_value(a, b) == (value_key(a) == value_key(b))
+
+
+def test_calls_compare_as_multisets_in_any_order():
+    f1, f2 = ToolCall("f", {"a": 1}), ToolCall("f", {"a": 1, "b": 2})
+    assert match_calls([f2, f1], [f1, f2]).exact
+    assert not match_calls([f1, f1], [f1, f2]).exact
+    m = match_calls([f1, ToolCall("g", {})], [f1, f2])
+    assert (m.n_matched, m.errors) == (1, ["wrong_name:f"])
