@@ -111,7 +111,7 @@ def same_value(a: Any, b: Any) -> bool:
     ta = type(a)
     if ta is type(b) and ta in _EXACT_EQ:
         return bool(a == b)
-    if ta is dict or ta is list:
+    if (ta is dict or ta is list) and a == b:  # Python-equal (1 == 1.0 == true): check types
         try:
             if marshal.dumps(a) == marshal.dumps(b):  # same types, values, key order: C speed
                 return True
