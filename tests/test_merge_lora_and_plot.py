@@ -80,7 +80,8 @@ def _verl_log(path, clipfrac):
         for step in range(1, 21):
             x = step / 20
             logger.log({"critic/score/mean": 0.2 + 0.6 * x, "actor/pg_clipfrac": clipfrac * x,
-                        "reward/s_call/mean": 0.3 + 0.5 * x, "reward/s_ref/mean": 0.5},
+                        "reward/s_call/mean": 0.3 + 0.5 * x, "reward/s_ref/mean": 0.5,
+                        "tool_reflect/nonzero_var_share": 0.25 + 0.5 * x},
                        step=step)
         logger.finish()
     finally:
@@ -95,6 +96,7 @@ def test_plot_from_verl_file_log(tmp_path, capsys):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
     out = capsys.readouterr().out
     assert "critic/score/mean" in out and "reward/s_call/mean" in out and "WARNING" not in out
+    assert "tool_reflect/nonzero_var_share" in out  # the verl extension's signal share
 
 
 def test_plot_warns_when_clipping_never_acted(tmp_path, capsys):
