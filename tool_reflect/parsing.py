@@ -75,7 +75,7 @@ class ParsedOutput:
 def parse_output(output: Any, expected_format: str | None = None) -> ParsedOutput:
     """Parse a completion (text, or an OpenAI-style message dict). Never raises."""
     global _LAST_LOWER
-    fast = _fast_parse(output) if isinstance(output, str) else None
+    fast = _fast_parse(output) if isinstance(output, str) and len(output) <= _FAST_MAX_CHARS else None
     parsed = fast or ParsedOutput()
     if fast is None:
         try:
@@ -90,6 +90,7 @@ def parse_output(output: Any, expected_format: str | None = None) -> ParsedOutpu
 
 
 _FAST_MAX_ITEMS = 32  # below MAX_CALLS, so the call limit never acts on the fast path
+_FAST_MAX_CHARS = 1 << 16  # longer texts are not the common shape: straight to the full parser
 
 
 def _fast_parse(text: str) -> ParsedOutput | None:
@@ -196,7 +197,7 @@ def _parse_into(parsed: ParsedOutput, output: Any) -> None:
         parsed.add("not_text", type(output).__name__)
         return
     text = strip_think(output, parsed)
-    if not text.strip() and not native_calls:
+    if (not text or text.isspace()) and not native_calls:  # no copy of a long text
         parsed.add("empty_output", severity="warning")
         return
     rest = _take_reflect(text, parsed)
@@ -264,7 +265,8 @@ def strip_think(text: str, parsed: ParsedOutput | None = None) -> str:
     first_close, first_open = low.find("</think>"), low.find("<think>")
     if first_close >= 0 and (first_open < 0 or first_close < first_open):
         text, low = text[first_close + 8:], low[first_close + 8:]
-    if "<think>" not in low:
+        first_open = low.find("<think>")
+    if first_open < 0:
         return text
     parts, pos = [], 0
     for a, _i, _j, end, closed in _spans(text, low, "<think>", "</think>"):
