@@ -33,7 +33,8 @@ _WS = re.compile(r"\s*")  # always matches (possibly empty)
 
 def _skip_ws(text: str, pos: int) -> int:
     return _WS.match(text, pos).end()  # type: ignore[union-attr]
-MAX_JSON_FIRST = 256
+MAX_JSON_FIRST = 256  # decode attempts (failures) per output before the parser gives up
+_DEEP_FAILURE = 16  # a too-deep value counts as this many failures: 16 such attempts at most
 _WINDOW = 8192
 
 
@@ -488,8 +489,8 @@ def _take_json_calls(text: str, parsed: ParsedOutput, quoted_only: bool = False)
             parsed.add(bad[0], text[start:start + 40], bad[1])
             resume = max(getattr(exc, "pos", start + 1), start + 1)
             continue
-        except RecursionError:
-            failures += 1
+        except RecursionError:  # the costliest failure (the decoder went ~1000 levels deep)
+            failures += _DEEP_FAILURE
             parsed.add("quoted_call:nesting_too_deep" if quoted_only else "nesting_too_deep",
                        f"over {MAX_DEPTH} levels", bad[1])
             nl = text.find("\n", start)
