@@ -216,6 +216,10 @@ def _explain(pred: list[ToolCall], gold: list[ToolCall], pm: list[bool], gm: lis
              mode: str, defaults: dict[str, dict[str, Any]]) -> list[str]:
     gl = [g for g, m in zip(gold, gm, strict=True) if not m]
     pl = [p for p, m in zip(pred, pm, strict=True) if not m]
+    if not gl or not pl:  # the common shapes, named directly
+        return [f"missing_call:{g.name}" for g in gl] + [f"extra_call:{p.name}" for p in pl]
+    if len(gl) == len(pl) == 1 and gl[0].name == pl[0].name:
+        return _arg_errors(gl[0], pl[0], mode, defaults.get(gl[0].name))
     errors: list[str] = []
     unpaired: list[ToolCall] = []
     for g in gl:
