@@ -227,20 +227,29 @@ def _lower(s: str) -> str:
     return low
 
 
-def _spans(text: str, low: str, open_tag: str, close_tag: str):
-    """Yield ``(start, inner_start, inner_end, end, closed)`` for successive tag blocks."""
-    pos = 0
-    while True:
-        a = low.find(open_tag, pos)
-        if a < 0:
-            return
+def _cut(text: str, low: str, open_tag: str, close_tag: str) -> tuple[str, int, str | None, bool]:
+    """Remove every ``open…close`` block (blocks do not nest; an unclosed one runs to the end)
+    with one forward search per tag: (the text left, the number of blocks, the first block's
+    inner text, whether the last block was closed)."""
+    parts: list[str] = []
+    pos, blocks, first, closed = 0, 0, None, True
+    a = low.find(open_tag)
+    while a >= 0:
+        parts.append(text[pos:a])
+        blocks += 1
         inner = a + len(open_tag)
         b = low.find(close_tag, inner)
-        if b < 0:
-            yield a, inner, len(text), len(text), False
-            return
-        yield a, inner, b, b + len(close_tag), True
+        closed = b >= 0
+        end = b if closed else len(text)
+        if first is None:
+            first = text[inner:end]
+        if not closed:
+            pos = end
+            break
         pos = b + len(close_tag)
+        a = low.find(open_tag, pos)
+    parts.append(text[pos:])
+    return "\n".join(parts), blocks, first, closed
 
 
 class _Finder:
@@ -269,14 +278,10 @@ def strip_think(text: str, parsed: ParsedOutput | None = None) -> str:
         first_open = low.find("<think>")
     if first_open < 0:
         return text
-    parts, pos = [], 0
-    for a, _i, _j, end, closed in _spans(text, low, "<think>", "</think>"):
-        parts.append(text[pos:a])
-        pos = end
-        if not closed and parsed is not None:
-            parsed.add("unclosed_tag:think", severity="warning")
-    parts.append(text[pos:])
-    return "\n".join(parts)
+    rest, _, _, closed = _cut(text, low, "<think>", "</think>")
+    if not closed and parsed is not None:
+        parsed.add("unclosed_tag:think", severity="warning")
+    return rest
 
 
 def _take_reflect(text: str, parsed: ParsedOutput) -> str:
@@ -328,18 +333,13 @@ def _take_final(text: str, parsed: ParsedOutput) -> str:
     low = _lower(text)
     if "<final>" not in low:
         return text
-    parts, pos = [], 0
-    for a, inner, end_inner, end, closed in _spans(text, low, "<final>", "</final>"):
-        parts.append(text[pos:a])
-        pos = end
-        if parsed.final is None:
-            parsed.final = text[inner:end_inner].strip()
-        else:
-            parsed.add("extra_tag:final", severity="warning")
-        if not closed:
-            parsed.add("unclosed_tag:final", severity="warning")
-    parts.append(text[pos:])
-    return "\n".join(parts)
+    rest, blocks, first, closed = _cut(text, low, "<final>", "</final>")
+    parsed.final = (first or "").strip()
+    if blocks > 1:
+        parsed.add("extra_tag:final", severity="warning")
+    if not closed:
+        parsed.add("unclosed_tag:final", severity="warning")
+    return rest
 
 
 def _take_tagged_calls(text: str, parsed: ParsedOutput) -> str:
