@@ -161,3 +161,11 @@ def test_calls_compare_as_multisets_in_any_order():
     assert not match_calls([f1, f1], [f1, f2]).exact
     m = match_calls([f1, ToolCall("g", {})], [f1, f2])
     assert (m.n_matched, m.errors) == (1, ["wrong_name:f"])
+
+
+def test_tags_match_ascii_case_insensitively_only():
+    call = '{"name": "f", "arguments": {"x": 1}}'
+    assert [c.name for c in parse_output(f"<TOOL_CALL>{call}</Tool_Call>").calls] == ["f"]
+    assert parse_output(f"<thİnk>{call}</thİnk>").issue_codes == []  # not a think tag
+    assert [c.name for c in parse_output(f"<thİnk>[{call}]").calls] == ["f"]
+    assert parse_output(f"<think>[{call}]</thin\u212a>").calls == []  # Kelvin sign: unclosed

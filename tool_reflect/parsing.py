@@ -216,13 +216,14 @@ _LAST_LOWER: tuple[str, str] = ("", "")  # (text, its lower case): stages that c
 
 
 def _lower(s: str) -> str:
-    """Lower-case text whose indices stay aligned with the original ('İ' lower-cases to two
-    code points and is the only one that grows, so it is mapped to 'i' first)."""
+    """The text with ASCII letters lower-cased and every other character as ``?``: the
+    same length (indices stay aligned) and one byte per character, so tags, which are
+    ASCII, are found case-insensitively with fast searches whatever the text holds."""
     global _LAST_LOWER
     last = _LAST_LOWER  # one read: another thread may replace it, never half of it
     if last[0] is s:
         return last[1]
-    low = s.lower() if s.isascii() or "\u0130" not in s else s.replace("\u0130", "i").lower()
+    low = s.lower() if s.isascii() else s.encode("ascii", "replace").decode("ascii").lower()
     _LAST_LOWER = (s, low)
     return low
 
