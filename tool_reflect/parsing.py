@@ -1,8 +1,10 @@
 """The one parser: model output (any supported format) -> reflection, calls, final answer.
 
 Used by the benchmark metric, the reward and the importers alike. It never raises and
-runs in linear time: tags are found with ``str.find`` and JSON with the C decoder, and
-no regular expression here can backtrack.
+runs in linear time: tags (ASCII, case-insensitive) are found with ``str.find`` on a
+one-byte-per-character projection of the text, JSON with the C decoder, and no regular
+expression here can backtrack. Well-formed outputs take a fast path that reads them
+directly and gives exactly what the full parser gives.
 
 What counts as a call:
 - a ``<tool_call>…</tool_call>`` block (Qwen/Hermes style), ``arguments`` or ``parameters``;
@@ -28,14 +30,14 @@ CALL_STYLES = ("qwen", "llama", "native")  # <tool_call> tags, JSON arrays, Open
 MAX_CALLS = 64
 MAX_ISSUES = 32
 MAX_DEPTH = 128  # deepest argument nesting read; deeper calls are `nesting_too_deep` errors
+MAX_JSON_FIRST = 256  # decode attempts (failures) per output before the parser gives up
+_DEEP_FAILURE = 16  # a too-deep value counts as this many failures: 16 such attempts at most
+_WINDOW = 8192
 _WS = re.compile(r"\s*")  # always matches (possibly empty)
 
 
 def _skip_ws(text: str, pos: int) -> int:
     return _WS.match(text, pos).end()  # type: ignore[union-attr]
-MAX_JSON_FIRST = 256  # decode attempts (failures) per output before the parser gives up
-_DEEP_FAILURE = 16  # a too-deep value counts as this many failures: 16 such attempts at most
-_WINDOW = 8192
 
 
 @dataclass(frozen=True)
