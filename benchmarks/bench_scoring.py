@@ -77,6 +77,14 @@ def adversarial() -> dict[str, str]:
         "many valid calls": (call + "\n") * (mb // 38),
         "quoted calls in reflection": "<reflect>" + (call + " ") * (mb // 38) + "</reflect>",
         "backslashes and quotes": '<tool_call>{"name": "' + '\\"' * (mb // 2) + "</tool_call>",
+        "dense arrays past the window": ('{"name": "f", "arguments": {"x": [' + "1," * 4090
+                                         + "}}\n") * (mb // 8220),
+        "dense tagged blocks, malformed": ('<tool_call>{"name": "f", "arguments": {"x": ['
+                                           + "1," * 4000 + "}}</tool_call>\n") * (mb // 8060),
+        "dense valid calls past the window": ('{"name": "f", "arguments": {"x": [' + "1," * 4000
+                                              + "1]}}\n") * (mb // 8040),
+        "unterminated long strings": ('{"name": "f", "arguments": {"x": "' + "y" * 9000)
+                                     * (mb // 9035),
     }
 
 

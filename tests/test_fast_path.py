@@ -169,3 +169,58 @@ def test_tags_match_ascii_case_insensitively_only():
     assert parse_output(f"<thİnk>{call}</thİnk>").issue_codes == []  # not a think tag
     assert [c.name for c in parse_output(f"<thİnk>[{call}]").calls] == ["f"]
     assert parse_output(f"<think>[{call}]</thin\u212a>").calls == []  # Kelvin sign: unclosed
+
+
+LONG = "x" * 9000  # longer than the parser's 8 KiB decode window
+
+
+@pytest.mark.parametrize("text", [
+    '{"name": "f", "arguments": {"x": "' + LONG + '"}}',
+    '<tool_call>{"name": "f", "arguments": {"x": "</tool_call>' + LONG + '"}}</tool_call>',
+    '<tool_call>\n[{"name": "f", "arguments": {"x": "' + LONG + '"}}, 5]\n</tool_call>',
+])
+def test_calls_with_long_string_arguments_parse_on_both_paths(text):
+    for t in (text, text + " " * 70_000):  # fast path, and full parser only (over 64 KiB)
+        calls = parse_output(t).calls
+        assert [c.name for c in calls] == ["f"] and calls[0].arguments["x"].endswith(LONG)
+    assert agrees(text) is not False
+
+
+def test_fast_path_leaves_values_near_the_recursion_limit_to_the_full_parser():
+    deep = '[{"name": "g", "arguments": {}}, {"name": "f", "arguments": {"x": ' + "[" * 990 \
+        + "]" * 990 + "}}]"
+    assert _fast_parse(f"<tool_call>{deep}</tool_call>") is None
+    assert _fast_parse(deep) is None
+    assert "nesting_too_deep" in parse_output(f"<tool_call>{deep}</tool_call>").issue_codes
+
+
+def test_unterminated_long_strings_stay_linear_and_malformed():
+    text = ('{"name": "f", "arguments": {"x": "' + "y" * 20_000) * 40  # never closed
+    parsed = parse_output(text)
+    assert parsed.calls == [] and "malformed_json" in parsed.issue_codes
+
+
+def test_same_value_falls_back_to_value_key_for_python_objects():
+    x: list = []
+    x.append(x)
+    y: list = []
+    y.append(y)
+    assert same_value(x, y) == (value_key(x) == value_key(y))  # circular: no RecursionError
+    a, b = {"a": 1, "b": {1: 0, "x": 0}}, {"b": {1: 0, "x": 0}, "a": 1}  # unsortable keys
+    assert same_value(a, b) == (value_key(a) == value_key(b))
+    assert not match_calls([ToolCall("f", a)], [ToolCall("f", b)]).exact
+
+
+def test_malformed_json_floods_are_bounded_and_still_fail(monkeypatch):
+    from tool_reflect import json_values, parsing
+
+    decodes = []
+    real = json_values.raw_decode
+    monkeypatch.setattr(parsing.json_values, "raw_decode",
+                        lambda *a: decodes.append(1) or real(*a))
+    dense = ('<tool_call>{"name": "f", "arguments": {"x": [' + "1," * 4000 + "}}</tool_call>\n") * 125
+    parsed = parse_output(dense)
+    assert parsed.calls == [] and parsed.issue_codes[0] == "malformed_json"
+    assert len(decodes) < 125  # decoding stopped once failures had read ~512 K characters
+    valid = ('{"name": "f", "arguments": {"x": "' + "y" * 9000 + '"}}\n') * 20
+    assert len(parse_output(valid).calls) == 20  # long valid values cost no budget

@@ -103,23 +103,24 @@ _EXACT_EQ = (str, int, bool, type(None))  # types whose == is JSON equality
 _JSON_TYPES = (*_EXACT_EQ, float, list, dict)
 
 
+class _NotJSON(Exception):
+    """A value that is not plain JSON (non-string keys, other types): compare by value_key."""
+
+
 def same_value(a: Any, b: Any) -> bool:
-    """``value_key(a) == value_key(b)``, mostly without encoding. Equal ``marshal`` bytes
-    (identical types, values and key order) settle it at C speed; otherwise same-typed
-    scalars compare directly, objects (string keys) and arrays item by item, and anything
-    else (mixed numeric types, non-string keys, very deep values) by canonical text."""
+    """``value_key(a) == value_key(b)``, mostly without encoding. Same-typed scalars compare
+    directly; equal ``marshal`` bytes (identical types, values and key order) settle
+    containers at C speed; otherwise JSON values are walked item by item. Anything that is
+    not plain JSON (non-string keys, other objects, circular or very deep values) is
+    compared as ``value_key`` compares it, on the whole value."""
     ta = type(a)
     if ta is type(b) and ta in _EXACT_EQ:
         return bool(a == b)
-    if (ta is dict or ta is list) and a == b:  # Python-equal (1 == 1.0 == true): check types
-        try:
-            if marshal.dumps(a) == marshal.dumps(b):  # same types, values, key order: C speed
-                return True
-        except ValueError:  # not marshallable (Decimal, other objects) or too deep
-            pass
     try:
+        if (ta is dict or ta is list) and a == b and marshal.dumps(a) == marshal.dumps(b):
+            return True  # Python-equal and the same bytes: same types, values, key order
         return _same(a, b)
-    except RecursionError:
+    except (_NotJSON, RecursionError, ValueError, TypeError):
         return value_key(a) == value_key(b)
 
 
@@ -128,12 +129,14 @@ def _same(a: Any, b: Any) -> bool:
     if ta is not type(b):
         if ta in _JSON_TYPES and type(b) in _JSON_TYPES:
             return False  # different JSON types never encode alike: "1", 1, 1.0, true, null
-        return value_key(a) == value_key(b)
+        raise _NotJSON
     if ta in _EXACT_EQ:
         return bool(a == b)
     if ta is dict:
-        if a.keys() != b.keys() or not _str_keys(a):
-            return not (_str_keys(a) and _str_keys(b)) and value_key(a) == value_key(b)
+        if not (_str_keys(a) and _str_keys(b)):
+            raise _NotJSON
+        if a.keys() != b.keys():
+            return False
         pairs: Any = ((v, b[k]) for k, v in a.items())
     elif ta is list:
         if len(a) != len(b):
@@ -144,7 +147,7 @@ def _same(a: Any, b: Any) -> bool:
             return b != b
         return a == b and (a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b))
     else:
-        return value_key(a) == value_key(b)
+        raise _NotJSON
     for v, w in pairs:  # scalars inline, containers and floats by recursion
         tv = type(v)
         if tv is type(w) and tv in _EXACT_EQ:

@@ -31,7 +31,9 @@ MAX_CALLS = 64
 MAX_ISSUES = 32
 MAX_DEPTH = 128  # deepest argument nesting read; deeper calls are `nesting_too_deep` errors
 MAX_JSON_FIRST = 256  # decode attempts (failures) per output before the parser gives up
+_LONG_STRINGS = 8  # strings past the decode window whose grown windows may fail, per parse
 _DEEP_FAILURE = 16  # a too-deep value counts as this many failures: 16 such attempts at most
+_FAILED_CHARS = 1 << 19  # characters failed decodes may read per parse before decoding stops
 _WINDOW = 8192
 _WS = re.compile(r"\s*")  # always matches (possibly empty)
 
@@ -48,6 +50,20 @@ class Issue:
     code: str
     detail: str = ""
     severity: str = "error"
+
+
+@dataclass
+class _Budget:
+    """What one parse may spend on JSON that turns out malformed, so that no output costs
+    more than a few passes over its text (dense JSON decodes at ~50 MB/s)."""
+
+    first: int = MAX_JSON_FIRST  # decode-first attempts after <tool_call> tags
+    long_strings: int = _LONG_STRINGS  # strings past the window whose grown windows may fail
+    failed_chars: int = 0  # characters read by decodes that failed
+
+    @property
+    def spent(self) -> bool:
+        return self.failed_chars > _FAILED_CHARS
 
 
 @dataclass
@@ -118,9 +134,9 @@ def _fast_parse(text: str) -> ParsedOutput | None:
     except Exception:  # any surprise: the full parser decides
         return None
     parsed = ParsedOutput(reflect=reflect)
-    for value, style, where, shallow in found:
+    for value, style, where in found:
         for v in value if isinstance(value, list) else [value]:
-            _add_call(parsed, v, style, where, shallow)
+            _add_call(parsed, v, style, where, shallow=True)
     return parsed
 
 
@@ -137,13 +153,15 @@ def _fast_reflect(text: str, low: str) -> tuple[str | None, int]:
     return text[a + len("<reflect>"):b].strip(), b + len("</reflect>")
 
 
-_Found = list[tuple[Any, str, str, bool]]  # (value, call style, where, shallow)
+_Found = list[tuple[Any, str, str]]  # (value, call style, where)
 
 
-def _shallow(text: str, start: int, end: int) -> bool:
-    """Fewer brackets in ``text[start:end]`` than ``MAX_DEPTH``: no value decoded from it
-    can nest deeper, so the depth walk can be skipped."""
-    return text.count("{", start, end) + text.count("[", start, end) <= MAX_DEPTH
+def _plain(text: str, start: int, end: int) -> bool:
+    """A value the full parser reads the same way: within its decode window, and with at
+    most ``MAX_DEPTH`` brackets in its text, so it cannot nest deeper (deeper values reach
+    the decoder's recursion limit at a depth that depends on the caller's stack)."""
+    return (end - start <= _WINDOW
+            and text.count("{", start, end) + text.count("[", start, end) <= MAX_DEPTH)
 
 
 def _fast_tagged(text: str, low: str, pos: int) -> _Found:
@@ -163,9 +181,9 @@ def _fast_tagged(text: str, low: str, pos: int) -> _Found:
         if not (isinstance(value, (dict, list)) and value) or not low.startswith("</tool_call>", close):
             return []
         items += len(value) if isinstance(value, list) else 1
-        if items > _FAST_MAX_ITEMS:
+        if items > _FAST_MAX_ITEMS or not _plain(text, start, end):
             return []
-        found.append((value, "qwen", text[inner:inner + 40], _shallow(text, start, end)))
+        found.append((value, "qwen", text[inner:inner + 40]))
         pos = _skip_ws(text, close + len("</tool_call>"))
     return found
 
@@ -182,9 +200,9 @@ def _fast_json(text: str, low: str, pos: int) -> _Found:
             return []
         value, end = json_values.raw_decode(text, pos)
         items += len(value) if isinstance(value, list) else 1
-        if items > _FAST_MAX_ITEMS:
+        if items > _FAST_MAX_ITEMS or not _plain(text, pos, end):
             return []
-        found.append((value, "llama", text[pos:pos + 40], _shallow(text, pos, end)))
+        found.append((value, "llama", text[pos:pos + 40]))
         pos = _skip_ws(text, end)
     return found
 
@@ -207,8 +225,9 @@ def _parse_into(parsed: ParsedOutput, output: Any) -> None:
     rest = _mask_fences(rest, parsed)
     rest = _take_final(rest, parsed)
     tagged = "<tool_call>" in _lower(rest)
-    rest = _take_tagged_calls(rest, parsed)
-    _take_json_calls(rest, parsed, quoted_only=tagged)
+    budget = _Budget()
+    rest = _take_tagged_calls(rest, parsed, budget)
+    _take_json_calls(rest, parsed, budget, quoted_only=tagged)
     for i, raw in enumerate(native_calls if isinstance(native_calls, list) else [native_calls]):
         _add_call(parsed, _unwrap_native(raw), "native", f"tool_calls[{i}]")
 
@@ -345,14 +364,14 @@ def _take_final(text: str, parsed: ParsedOutput) -> str:
     return rest
 
 
-def _take_tagged_calls(text: str, parsed: ParsedOutput) -> str:
+def _take_tagged_calls(text: str, parsed: ParsedOutput, budget: _Budget) -> str:
     low = _lower(text)
     if "<tool_call>" not in low:
         if "</tool_call>" in low:
             parsed.add("stray_tag:/tool_call")
         return text
     open_tag, close_tag = "<tool_call>", "</tool_call>"
-    parts, pos, budget, skipped = [], 0, [MAX_JSON_FIRST], 0
+    parts, pos, skipped = [], 0, 0
     after = _Finder(low).find
     while True:
         a = low.find(open_tag, pos)
@@ -364,7 +383,7 @@ def _take_tagged_calls(text: str, parsed: ParsedOutput) -> str:
             return "\n".join(parts)
         inner = a + len(open_tag)
         decoded = _decode_then_close(text, low, inner, close_tag, budget)
-        if decoded is not None:  # JSON first: a closing tag inside a string value is fine
+        if isinstance(decoded, tuple):  # JSON first: a closing tag inside a string is fine
             value, pos = decoded
             for v in value if isinstance(value, list) else [value]:
                 _add_call(parsed, v, "qwen", text[inner:inner + 40])
@@ -379,9 +398,11 @@ def _take_tagged_calls(text: str, parsed: ParsedOutput) -> str:
             skipped += 1  # after many, jump straight to the last opener before the closer
             pos = nxt if skipped < MAX_JSON_FIRST else low.rfind(open_tag, nxt, b)
             continue
-        if not _decode_block(parsed, text[inner:b]):
+        if decoded == _MALFORMED:  # the block's JSON failed already: no second decode
+            parsed.add("malformed_json", text[inner:b].strip()[:40])
+        if decoded == _MALFORMED or not _decode_block(parsed, text[inner:b], budget):
             skipped += 1
-            if skipped >= MAX_JSON_FIRST:  # the attempt has failed already; stop decoding
+            if skipped >= MAX_JSON_FIRST or budget.spent:  # the attempt has failed already
                 parsed.add("too_many_malformed_blocks", f">{MAX_JSON_FIRST}")
                 return "\n".join(parts)
         pos = b + len(close_tag)
@@ -392,19 +413,26 @@ def _take_tagged_calls(text: str, parsed: ParsedOutput) -> str:
     return rest
 
 
+_MALFORMED = "malformed"  # _decode_then_close: the value's JSON is malformed
+
+
 def _decode_then_close(text: str, low: str, inner: int, close_tag: str,
-                       budget: list[int]) -> tuple[Any, int] | None:
+                       budget: _Budget) -> tuple[Any, int] | str | None:
     """Decode the JSON value after an opening tag; accept it only if the closing tag
-    follows. Attempts are capped so adversarial inputs stay linear."""
-    if budget[0] <= 0:
+    follows. ``_MALFORMED`` when the JSON itself is malformed (so decoding the block's text
+    would fail the same way); ``None`` when undecided. Attempts are capped so adversarial
+    inputs stay linear."""
+    if budget.first <= 0 or budget.spent:
         return None
-    budget[0] -= 1
+    budget.first -= 1
     start = _skip_ws(text, inner)
     if text[start:start + 1] not in ("{", "["):
         return None
     try:
-        value, end = _decode_at(text, start)
-    except (ValueError, RecursionError):
+        value, end = _decode_at(text, start, budget)
+    except ValueError:
+        return _MALFORMED
+    except RecursionError:
         return None
     end = _skip_ws(text, end)
     if not low.startswith(close_tag, end) or not (isinstance(value, (dict, list)) and value):
@@ -412,15 +440,17 @@ def _decode_then_close(text: str, low: str, inner: int, close_tag: str,
     return value, end + len(close_tag)
 
 
-def _decode_block(parsed: ParsedOutput, body: str) -> bool:
+def _decode_block(parsed: ParsedOutput, body: str, budget: _Budget) -> bool:
     """Add the call(s) of one closed block; ``False`` if its JSON is malformed."""
     body = body.strip()
     try:
         value = json_values.loads(body)
     except RecursionError:
+        budget.failed_chars += len(body)
         parsed.add("nesting_too_deep", f"over {MAX_DEPTH} levels")
         return False
-    except ValueError:
+    except ValueError as exc:
+        budget.failed_chars += getattr(exc, "pos", None) or len(body)
         parsed.add("malformed_json", body[:40])
         return False
     items = value if isinstance(value, list) else [value]
@@ -448,25 +478,39 @@ def _call_start(text: str, pos: int) -> int:
     return -1
 
 
-def _decode_at(text: str, start: int) -> tuple[Any, int]:
-    """``raw_decode`` at ``start``, first within a window: the json module's error path
-    counts lines back to the start of its input, so decoding far into a long text costs
-    O(offset) per failure. Raises ValueError (always with ``pos``) or RecursionError."""
-    window = text[start:start + _WINDOW]
-    try:
-        value, end = json_values.raw_decode(window)
-        return value, start + end
-    except ValueError as exc:
-        pos = getattr(exc, "pos", None)
-        if pos is None:  # not a syntax error (json_values already reads over-long integers)
-            raise _located(exc, start) from None
-        if len(window) < _WINDOW or pos < len(window) - 1 - _WINDOW // 8:
-            raise _located(exc, start + pos) from None
-    try:
-        value, end = json_values.raw_decode(text[start:])
-    except ValueError as exc:
-        raise _located(exc, start + getattr(exc, "pos", 0)) from None
-    return value, start + end
+def _decode_at(text: str, start: int, budget: _Budget | None = None) -> tuple[Any, int]:
+    """``raw_decode`` at ``start`` within a window that grows 4x while it cuts the value
+    (the error is near its end, or a string runs past it): the json module's error path
+    counts lines back to the start of its input, so each attempt costs about the length
+    it decoded, never the length of the text. Failed reads are charged to ``budget``; a
+    string error does not move the caller's search on, so ``budget.long_strings`` bounds
+    how many grown windows may still fail on one. Raises ValueError (always with ``pos``)
+    or RecursionError."""
+    size, grown_for_string, read = _WINDOW, False, 0
+    charge = budget if budget is not None else _Budget()
+    while True:
+        window = text[start:start + size]
+        try:
+            value, end = json_values.raw_decode(window)
+            return value, start + end  # reads before a success are not charged
+        except RecursionError:
+            charge.failed_chars += read + len(window)
+            raise
+        except ValueError as exc:
+            pos = getattr(exc, "pos", None)
+            if pos is None:  # not a syntax error (json_values already reads long integers)
+                raise _located(exc, start) from None
+            read += pos
+            full = len(window) == size  # the window stops before the end of the text
+            cut = full and pos >= len(window) - 1 - size // 8
+            string_cut = (full and not cut and charge.long_strings > 0
+                          and str(getattr(exc, "msg", "")).startswith("Unterminated string"))
+            if not (cut or string_cut):
+                charge.failed_chars += read
+                charge.long_strings -= grown_for_string
+                raise _located(exc, start + pos) from None
+            grown_for_string = grown_for_string or string_cut
+        size *= 4
 
 
 def _located(exc: ValueError, pos: int) -> ValueError:
@@ -475,18 +519,19 @@ def _located(exc: ValueError, pos: int) -> ValueError:
     return out
 
 
-def _take_json_calls(text: str, parsed: ParsedOutput, quoted_only: bool = False) -> None:
+def _take_json_calls(text: str, parsed: ParsedOutput, budget: _Budget,
+                     quoted_only: bool = False) -> None:
     """Llama-style JSON calls standing in the text. With ``quoted_only`` (the output uses
     ``<tool_call>`` tags, so only tagged blocks are calls) they are prose: warnings."""
     resume, failures = 0, 0
     bad = ("quoted_call:malformed_json", "warning") if quoted_only else ("malformed_json", "error")
     while (start := _call_start(text, resume)) >= 0:
-        if len(parsed.calls) >= MAX_CALLS or failures >= MAX_JSON_FIRST:
+        if len(parsed.calls) >= MAX_CALLS or failures >= MAX_JSON_FIRST or budget.spent:
             if not quoted_only:
                 parsed.add("too_many_calls", f">{MAX_CALLS}")
             return
         try:
-            value, resume = _decode_at(text, start)
+            value, resume = _decode_at(text, start, budget)
         except ValueError as exc:
             failures += 1
             parsed.add(bad[0], text[start:start + 40], bad[1])
