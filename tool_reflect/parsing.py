@@ -157,11 +157,16 @@ _Found = list[tuple[Any, str, str]]  # (value, call style, where)
 
 
 def _plain(text: str, start: int, end: int) -> bool:
-    """A value the full parser reads the same way: within its decode window, and with at
-    most ``MAX_DEPTH`` brackets in its text, so it cannot nest deeper (deeper values reach
-    the decoder's recursion limit at a depth that depends on the caller's stack)."""
-    return (end - start <= _WINDOW
-            and text.count("{", start, end) + text.count("[", start, end) <= MAX_DEPTH)
+    """A value the full parser reads the same way: within its decode window, and shallow
+    (deeper values reach the decoder's recursion limit at a depth that depends on the
+    caller's stack)."""
+    return end - start <= _WINDOW and _shallow(text, start, end)
+
+
+def _shallow(text: str, start: int, end: int) -> bool:
+    """At most ``MAX_DEPTH`` brackets in ``text[start:end]``: no value decoded from it can
+    nest deeper, so the depth walk over its items can be skipped."""
+    return text.count("{", start, end) + text.count("[", start, end) <= MAX_DEPTH
 
 
 def _fast_tagged(text: str, low: str, pos: int) -> _Found:
@@ -385,8 +390,9 @@ def _take_tagged_calls(text: str, parsed: ParsedOutput, budget: _Budget) -> str:
         decoded = _decode_then_close(text, low, inner, close_tag, budget)
         if isinstance(decoded, tuple):  # JSON first: a closing tag inside a string is fine
             value, pos = decoded
+            shallow = _shallow(text, inner, pos)
             for v in value if isinstance(value, list) else [value]:
-                _add_call(parsed, v, "qwen", text[inner:inner + 40])
+                _add_call(parsed, v, "qwen", text[inner:inner + 40], shallow)
             continue
         b = after(close_tag, inner)
         nxt = after(open_tag, inner)
@@ -456,8 +462,9 @@ def _decode_block(parsed: ParsedOutput, body: str, budget: _Budget) -> bool:
     items = value if isinstance(value, list) else [value]
     if not items:
         parsed.add("not_a_call", "empty list")
+    shallow = _shallow(body, 0, len(body))
     for v in items:
-        _add_call(parsed, v, "qwen", body[:40])
+        _add_call(parsed, v, "qwen", body[:40], shallow)
     return True
 
 
@@ -548,8 +555,9 @@ def _take_json_calls(text: str, parsed: ParsedOutput, budget: _Budget,
             parsed.add("quoted_call:prose", text[start:start + 40], "warning")
             continue
         items = value if isinstance(value, list) else [value]
+        shallow = _shallow(text, start, resume)
         for v in items:
-            _add_call(parsed, v, "llama", text[start:start + 40])
+            _add_call(parsed, v, "llama", text[start:start + 40], shallow)
 
 
 def _is_scalar(v: Any) -> bool:
