@@ -406,7 +406,10 @@ def _take_tagged_calls(text: str, parsed: ParsedOutput, budget: _Budget) -> str:
             continue
         if decoded == _MALFORMED:  # the block's JSON failed already: no second decode
             parsed.add("malformed_json", text[inner:b].strip()[:40])
-        if decoded == _MALFORMED or not _decode_block(parsed, text[inner:b], budget):
+            ok = False
+        else:
+            ok = _decode_block(parsed, text[inner:b], budget)
+        if not ok:
             skipped += 1
             if skipped >= MAX_JSON_FIRST or budget.spent:  # the attempt has failed already
                 parsed.add("too_many_malformed_blocks", f">{MAX_JSON_FIRST}")
@@ -485,7 +488,7 @@ def _call_start(text: str, pos: int) -> int:
     return -1
 
 
-def _decode_at(text: str, start: int, budget: _Budget | None = None) -> tuple[Any, int]:
+def _decode_at(text: str, start: int, budget: _Budget) -> tuple[Any, int]:
     """``raw_decode`` at ``start`` within a window that grows 4x while it cuts the value
     (the error is near its end, or a string runs past it): the json module's error path
     counts lines back to the start of its input, so each attempt costs about the length
@@ -494,14 +497,13 @@ def _decode_at(text: str, start: int, budget: _Budget | None = None) -> tuple[An
     how many grown windows may still fail on one. Raises ValueError (always with ``pos``)
     or RecursionError."""
     size, grown_for_string, read = _WINDOW, False, 0
-    charge = budget if budget is not None else _Budget()
     while True:
         window = text[start:start + size]
         try:
             value, end = json_values.raw_decode(window)
             return value, start + end  # reads before a success are not charged
         except RecursionError:
-            charge.failed_chars += read + len(window)
+            budget.failed_chars += read + len(window)
             raise
         except ValueError as exc:
             pos = getattr(exc, "pos", None)
@@ -510,11 +512,11 @@ def _decode_at(text: str, start: int, budget: _Budget | None = None) -> tuple[An
             read += pos
             full = len(window) == size  # the window stops before the end of the text
             cut = full and pos >= len(window) - 1 - size // 8
-            string_cut = (full and not cut and charge.long_strings > 0
+            string_cut = (full and not cut and budget.long_strings > 0
                           and str(getattr(exc, "msg", "")).startswith("Unterminated string"))
             if not (cut or string_cut):
-                charge.failed_chars += read
-                charge.long_strings -= grown_for_string
+                budget.failed_chars += read
+                budget.long_strings -= grown_for_string
                 raise _located(exc, start + pos) from None
             grown_for_string = grown_for_string or string_cut
         size *= 4

@@ -57,8 +57,6 @@ def verdict(parsed: ParsedOutput, gold: list[ToolCall], mode: str = "strict",
     calls (as multisets, in ``mode``) and no call block is malformed."""
     match = match_calls(parsed.calls, gold, mode, tools)
     calls = [{"name": c.name, "arguments": c.arguments} for c in parsed.calls]
-    if not parsed.issues:  # the common case: the calls decide alone
-        return AttemptVerdict(match.exact, match.partial, match.errors, calls)
     fmt_errors = [f"format:{i.code}" for i in parsed.errors]
     passed = match.exact and not fmt_errors
     partial = 0.0 if fmt_errors else match.partial
