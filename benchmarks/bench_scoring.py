@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tool_reflect import json_values  # noqa: E402
 from tool_reflect.formats import render_calls, render_target  # noqa: E402
 from tool_reflect.formats.original_files import read_dataset  # noqa: E402
 from tool_reflect.io import read_items  # noqa: E402
@@ -201,7 +202,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=20000)
     ap.add_argument("--tries", type=int, default=200, help="random-search inputs")
+    ap.add_argument("--no-compiled", action="store_true",
+                    help="decode with the json module only (as without msgspec, e.g. on PyPy)")
     args = ap.parse_args()
+    if args.no_compiled:
+        json_values._COMPILED = None
+    print("fast-path JSON decoder: " + ("json module" if json_values._COMPILED is None
+                                        else "msgspec (compiled)"))
     items = load_items()
     pairs = realistic(items, args.n)
     sizes = [len(t.encode()) for _, t in pairs]
@@ -220,6 +227,11 @@ def main() -> None:
         o, n, _, _ = side_by_side(part, golds)
         print(f"  {label} attempts ({len(part)}): ours {o / len(part) * 1e6:.1f} us, naive "
               f"{n / len(part) * 1e6:.1f} us, ours/naive = {n / o:.2f}x")
+    for fmt in ("qwen", "llama"):  # the naive scorer's own format is Qwen's tags
+        part = [p for p in pairs if ("<tool_call>" in p[1]) is (fmt == "qwen")]
+        o, n, _, _ = side_by_side(part, golds)
+        print(f"  {fmt}-format completions ({len(part)}): ours {len(part) / o:,.0f}/s, naive "
+              f"{len(part) / n:,.0f}/s, ours/naive = {n / o:.2f}x")
     gt_item = items[0]
     worst = 0.0
     for name, text in adversarial().items():

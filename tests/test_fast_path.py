@@ -11,6 +11,7 @@ from conftest import ORIGINAL
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tool_reflect import json_values
 from tool_reflect.formats import render_target
 from tool_reflect.formats.original_files import read_dataset
 from tool_reflect.json_values import canonical
@@ -23,6 +24,18 @@ TRICKY = ["<tool_call>", "</tool_call>", "<TOOL_CALL>", "<reflect>", "</reflect>
           '{"name": ', '"arguments": ', '"parameters": ', "\n", "\u2028", "\x0b", "\u00a0",
           "İ", "\\u005b", "\\u007b", "null", "1e999", "9" * 5000, "[" * 200, "]" * 200,
           '"id": "c1", ', "<Tool_Call>", "</Reflect>"]
+
+
+@pytest.fixture(scope="module", autouse=True, params=["compiled", "json"])
+def decoder(request):
+    """Every test here runs with the compiled JSON decoder (msgspec) and without."""
+    saved = json_values._COMPILED
+    if request.param == "json":
+        json_values._COMPILED = None
+    elif saved is None:
+        pytest.skip("msgspec is not installed")
+    yield request.param
+    json_values._COMPILED = saved
 
 
 def view(p: ParsedOutput) -> tuple:
@@ -77,6 +90,16 @@ SHAPES = [
     '{"arguments": {"name": "x"}, "name": "f"}',
     '<tool_call>{"name": "f", "arguments": {"a": ' + "9" * 5000 + "}}</tool_call>",
     '<tool_call>[' + ", ".join(['{"name": "f", "arguments": {}}'] * 40) + "]</tool_call>",
+    '<tool_call>[]</tool_call><tool_call>{"name": "f", "arguments": {}}</tool_call>',
+    '<tool_call>{"name": "f", "arguments": {}}</tool_call>\nso {"name": "g", "arguments": {}}',
+    '<tool_call>{"name": "f", "arguments": {}}</tool_call> {"name": "g"',
+    '<reflect>a</reflect>b</reflect><tool_call>{"name": "f", "arguments": {}}</tool_call>',
+    '<reflect>a</reflect>[{"name": "f", "parameters": {}}]</reflect>',
+    '[{"name": "f", "parameters": {"a": ' + "[" * 130 + "]" * 130 + '}}]\n[{"name": "g"}]',
+    '<tool_call>{"name": "f", "arguments": {}, "id": 5}</tool_call>',
+    '[{"name": "f", "parameters": {}, "id": "c1"}]',
+    '{"x": 1, "name": "f", "arguments": {}}',
+    ' [ {"name": "f", "parameters": {}}] [{"name": "g"}]',
 ]
 
 

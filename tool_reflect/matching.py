@@ -117,11 +117,18 @@ def same_value(a: Any, b: Any) -> bool:
     if ta is type(b) and ta in _EXACT_EQ:
         return bool(a == b)
     try:
-        if (ta is dict or ta is list) and a == b and marshal.dumps(a) == marshal.dumps(b):
+        if (ta is dict or ta is list) and a == b and _bytes(a) == _bytes(b):
             return True  # Python-equal and the same bytes: same types, values, key order
         return _same(a, b)
     except (_NotJSON, RecursionError, ValueError, TypeError):
         return value_key(a) == value_key(b)
+
+
+def _bytes(value: Any) -> bytes:
+    """``marshal`` bytes in format 2, which has no back-references: they depend only on
+    types, values and key order, never on how many references an object has (a decoder
+    that shares or caches strings gives the same bytes)."""
+    return marshal.dumps(value, 2)
 
 
 def _same(a: Any, b: Any) -> bool:

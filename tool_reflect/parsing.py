@@ -110,50 +110,107 @@ def parse_output(output: Any, expected_format: str | None = None) -> ParsedOutpu
 
 _FAST_MAX_ITEMS = 32  # below MAX_CALLS, so the call limit never acts on the fast path
 _FAST_MAX_CHARS = 1 << 16  # longer texts are not the common shape: straight to the full parser
+_FAST_MAX_TAGS = 2 * _FAST_MAX_ITEMS + 2
+# Every tag the full parser acts on, ASCII case-insensitive like ``_lower``: with re.ASCII,
+# no non-ASCII character folds onto a tag letter. One C-level split finds them all.
+_TAG_SPLIT = re.compile(r"(</?(?:tool_call|reflect|think|final)>)", re.IGNORECASE | re.ASCII)
+_OPEN, _CLOSE = "<tool_call>", "</tool_call>"
 
 
 def _fast_parse(text: str) -> ParsedOutput | None:
     """The common well-formed shapes, read directly: optional whitespace, an optional
     closed ``<reflect>`` block, then only ``<tool_call>`` blocks of JSON (Qwen) or only JSON
-    call values (Llama), separated by whitespace. The result is what the full parser gives
-    for such text; anything else (or any doubt) returns ``None`` and the full parser runs."""
+    call values (Llama), separated by whitespace, each value a plain call. The result is
+    what the full parser gives for such text; anything else (or any doubt) returns
+    ``None`` and the full parser runs."""
     try:
-        low = _lower(text)
-        if "think>" in low:
+        parts = _TAG_SPLIT.split(text)  # text, tag, text, tag, ..., text
+        if len(parts) > 2 * _FAST_MAX_TAGS + 1:
             return None
-        reflect, pos = _fast_reflect(text, low)
-        if pos < 0 or low.find("```", pos) >= 0 or low.find("final>", pos) >= 0:
-            return None  # fences and <final> after the reflection: the full parser
-        pos = _skip_ws(text, pos)
-        if low.startswith("<tool_call>", pos):
-            found = _fast_tagged(text, low, pos)
+        tags = [t.lower() for t in parts[1::2]]
+        reflect, first = _fast_reflect(parts, tags)
+        if first < 0 or ("`" in text and "```" in "".join(parts[2 * first:])):
+            return None  # a code fence after the reflection: the full parser
+        if first < len(tags):
+            style, values = "qwen", _fast_tagged(parts, tags, first)
         else:
-            found = _fast_json(text, low, pos)
-        if not found:
-            return None
+            style, values = "llama", _fast_json(parts[-1])
+        calls = [_plain_call(v) for value in values
+                 for v in (value if type(value) is list else (value,))]
     except Exception:  # any surprise: the full parser decides
         return None
-    parsed = ParsedOutput(reflect=reflect)
-    for value, style, where in found:
-        for v in value if isinstance(value, list) else [value]:
-            _add_call(parsed, v, style, where, shallow=True)
-    return parsed
+    if not calls or len(calls) > _FAST_MAX_ITEMS or None in calls:
+        return None
+    return ParsedOutput(reflect, None, calls, [style] * len(calls), [])  # type: ignore[arg-type]
 
 
-def _fast_reflect(text: str, low: str) -> tuple[str | None, int]:
-    """(reflection, offset after it) for at most one closed block after whitespace;
-    offset -1 when the text is not of that shape."""
-    a = low.find("<reflect>")
-    if a < 0:
-        return None, -1 if "</reflect>" in low else 0
-    b = low.find("</reflect>", a)
-    if (b < 0 or text[:a].strip() or low.find("<reflect>", a + 1) >= 0
-            or low.find("</reflect>", b + 1) >= 0):
+def _fast_reflect(parts: list[str], tags: list[str]) -> tuple[str | None, int]:
+    """(reflection, index of the first tag after it) when the text opens with at most one
+    closed ``<reflect>`` block (after whitespace) and holds no think or final tag; index
+    -1 when it is not of that shape. (A second ``</reflect>`` is a later tag that is not
+    ``<tool_call>``, which the callers decline.)"""
+    if "<reflect>" not in tags:
+        plain = "</reflect>" not in tags and _no_think_or_final(tags)
+        return None, 0 if plain else -1
+    end = tags.index("</reflect>") if "</reflect>" in tags else -1
+    if (tags[0] != "<reflect>" or end < 0 or parts[0].strip() or tags.count("<reflect>") > 1
+            or not _no_think_or_final(tags)):
         return None, -1  # prose first, unclosed, or more than one block
-    return text[a + len("<reflect>"):b].strip(), b + len("</reflect>")
+    return "".join(parts[2:2 * end + 1]).strip(), end + 1
 
 
-_Found = list[tuple[Any, str, str]]  # (value, call style, where)
+_THINK_FINAL = frozenset(("<think>", "</think>", "<final>", "</final>"))
+
+
+def _no_think_or_final(tags: list[str]) -> bool:
+    return _THINK_FINAL.isdisjoint(tags)
+
+
+def _fast_tagged(parts: list[str], tags: list[str], first: int) -> list[Any]:
+    """The values of whitespace-separated ``<tool_call>`` blocks from tag ``first`` to the
+    end of the text, each block one JSON value; ``[]`` for any other shape."""
+    values: list[Any] = []
+    for k in range(first, len(tags), 2):
+        gap, body = parts[2 * k], parts[2 * k + 2]
+        if tags[k] != _OPEN or k + 1 >= len(tags) or tags[k + 1] != _CLOSE \
+                or (gap and not gap.isspace()):
+            return []
+        values.append(_fast_value(body))
+    last = parts[-1]
+    return values if not last or last.isspace() else []
+
+
+def _fast_value(body: str, exact: bool = True) -> Any:
+    """The one JSON value ``body`` holds (JSON whitespace around it), as the full parser
+    reads it, or ``None`` when the fast path should not read it: too long for the full
+    parser's first decode window, or nested deep enough to meet its depth check, or not
+    a non-empty object or array (the full parser names those). With ``exact=False``, a
+    text the compiled decoder refuses raises ValueError at once (the caller reads it
+    another way)."""
+    if len(body) > 2 * MAX_DEPTH + 2 and not _plain(body, 0, len(body)):
+        return None  # (valid JSON of n characters nests at most n/2 deep)
+    value = json_values.loads_small(body, exact)
+    return value if value and type(value) in (dict, list) else None
+
+
+def _fast_json(rest: str) -> list[Any]:
+    """Whitespace-separated JSON call values (objects or arrays) filling ``rest``, each
+    starting where the full parser's call search would find it, or ``[]``."""
+    pos = _skip_ws(rest, 0)
+    if _call_start(rest, pos) != pos:
+        return []
+    try:  # the common case: one value to the end of the text
+        return [_fast_value(rest, exact=False)]
+    except ValueError:
+        pass
+    values: list[Any] = []
+    while pos < len(rest):
+        if _call_start(rest, pos) != pos:
+            return []
+        value, end = json_values.raw_decode(rest, pos)  # plain, as ``rest`` is
+        values.append(value)
+        pos = _skip_ws(rest, end)
+    return values
 
 
 def _plain(text: str, start: int, end: int) -> bool:
@@ -169,47 +226,26 @@ def _shallow(text: str, start: int, end: int) -> bool:
     return text.count("{", start, end) + text.count("[", start, end) <= MAX_DEPTH
 
 
-def _fast_tagged(text: str, low: str, pos: int) -> _Found:
-    """Whitespace-separated ``<tool_call>`` blocks holding non-empty JSON objects/arrays
-    up to the end of the text, or ``[]``."""
-    found: _Found = []
-    items = 0
-    while pos < len(text):
-        if not low.startswith("<tool_call>", pos):
-            return []
-        inner = pos + len("<tool_call>")
-        start = _skip_ws(text, inner)
-        if text[start:start + 1] not in ("{", "["):
-            return []
-        value, end = json_values.raw_decode(text, start)
-        close = _skip_ws(text, end)
-        if not (isinstance(value, (dict, list)) and value) or not low.startswith("</tool_call>", close):
-            return []
-        items += len(value) if isinstance(value, list) else 1
-        if items > _FAST_MAX_ITEMS or not _plain(text, start, end):
-            return []
-        found.append((value, "qwen", text[inner:inner + 40]))
-        pos = _skip_ws(text, close + len("</tool_call>"))
-    return found
-
-
-def _fast_json(text: str, low: str, pos: int) -> _Found:
-    """Whitespace-separated JSON call values (objects or arrays) up to the end of the
-    text, each starting where the full parser's call search would find it, or ``[]``."""
-    if low.find("tool_call>", pos) >= 0:
-        return []
-    found: _Found = []
-    items = 0
-    while pos < len(text):
-        if _call_start(text, pos) != pos:
-            return []
-        value, end = json_values.raw_decode(text, pos)
-        items += len(value) if isinstance(value, list) else 1
-        if items > _FAST_MAX_ITEMS or not _plain(text, pos, end):
-            return []
-        found.append((value, "llama", text[pos:pos + 40]))
-        pos = _skip_ws(text, end)
-    return found
+def _plain_call(v: Any) -> ToolCall | None:
+    """The call ``_add_call`` makes of a decoded value when it has nothing to say about
+    it (a name, object arguments under one key, shallow); ``None`` otherwise."""
+    if type(v) is not dict:
+        return None
+    name = v.get("name")
+    if type(name) is not str or not name.strip():
+        return None
+    if "arguments" in v:
+        if "parameters" in v:
+            return None
+        args = v["arguments"]
+    else:
+        args = v.get("parameters")
+    if args is None:
+        args = {}
+    elif type(args) is not dict:
+        return None
+    cid = v.get("id")
+    return ToolCall(name, args, cid if type(cid) is str else None)
 
 
 def _parse_into(parsed: ParsedOutput, output: Any) -> None:
