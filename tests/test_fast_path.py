@@ -100,7 +100,19 @@ SHAPES = [
     '[{"name": "f", "parameters": {}, "id": "c1"}]',
     '{"x": 1, "name": "f", "arguments": {}}',
     ' [ {"name": "f", "parameters": {}}] [{"name": "g"}]',
+    '<reflect>a <final> b </think></reflect><tool_call>{"name": "f", "arguments": {}}</tool_call>',
+    '<reflect>a</reflect><final>x</final><tool_call>{"name": "f", "arguments": {}}</tool_call>',
+    '<reflect>a</reflect>[{"name": "f", "parameters": {}}]</final>',
 ]
+
+
+def test_tags_quoted_in_the_reflection_stay_on_the_fast_path():
+    """The reflection is removed before calls are read: a <final> or <tool_call> quoted in
+    it changes nothing (a <think> anywhere does: think blocks are removed first)."""
+    text = ('<reflect>emit <final> then <tool_call>{"name": "g"}</tool_call></reflect>\n'
+            '<tool_call>{"name": "f", "arguments": {"x": 1}}</tool_call>')
+    assert agrees(text) is True
+    assert _fast_parse(text.replace("<final>", "<think>")) is None
 
 
 @pytest.mark.parametrize("text", SHAPES)

@@ -165,8 +165,11 @@ def _same(a: Any, b: Any) -> bool:
     return True
 
 
+_STR = frozenset((str,))
+
+
 def _str_keys(d: dict[Any, Any]) -> bool:
-    return all(type(k) is str for k in d)
+    return _STR.issuperset(map(type, d))
 
 
 def match_calls(pred: list[ToolCall], gold: list[ToolCall], mode: str = "strict",
@@ -175,12 +178,13 @@ def match_calls(pred: list[ToolCall], gold: list[ToolCall], mode: str = "strict"
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     same, differ = 0, -1  # calls known equal in the same order; the first known pair that differs
-    if mode == "strict" and len(pred) == len(gold):
-        while same < len(gold) and _same_call(pred[same], gold[same]):
+    if mode == "strict":  # (the greedy pairing below would pair this prefix the same way)
+        shorter = min(len(pred), len(gold))
+        while same < shorter and _same_call(pred[same], gold[same]):
             same += 1
-        if same == len(gold):
+        if same == len(gold) == len(pred):
             return CallMatch(True, same, same, same)
-        differ = same
+        differ = same if same < shorter else -1
     defaults = _defaults(tools) if mode == "lenient" else {}
     pm, gm = _pair_equal(pred, gold, mode, defaults, same, differ)
     n_matched = sum(gm)

@@ -146,24 +146,24 @@ def _fast_parse(text: str) -> ParsedOutput | None:
 
 def _fast_reflect(parts: list[str], tags: list[str]) -> tuple[str | None, int]:
     """(reflection, index of the first tag after it) when the text opens with at most one
-    closed ``<reflect>`` block (after whitespace) and holds no think or final tag; index
-    -1 when it is not of that shape. (A second ``</reflect>`` is a later tag that is not
-    ``<tool_call>``, which the callers decline.)"""
+    closed ``<reflect>`` block (after whitespace), holds no think tag, and no final tag
+    after the reflection (the full parser removes think blocks first, then the reflection);
+    index -1 when it is not of that shape. (A second ``</reflect>`` is a later tag that is
+    not ``<tool_call>``, which the callers decline.)"""
+    if not _NO_THINK.isdisjoint(tags):
+        return None, -1
     if "<reflect>" not in tags:
-        plain = "</reflect>" not in tags and _no_think_or_final(tags)
+        plain = "</reflect>" not in tags and _NO_FINAL.isdisjoint(tags)
         return None, 0 if plain else -1
     end = tags.index("</reflect>") if "</reflect>" in tags else -1
     if (tags[0] != "<reflect>" or end < 0 or parts[0].strip() or tags.count("<reflect>") > 1
-            or not _no_think_or_final(tags)):
-        return None, -1  # prose first, unclosed, or more than one block
+            or not _NO_FINAL.isdisjoint(tags[end:])):
+        return None, -1  # prose first, unclosed, more than one block, or <final> after it
     return "".join(parts[2:2 * end + 1]).strip(), end + 1
 
 
-_THINK_FINAL = frozenset(("<think>", "</think>", "<final>", "</final>"))
-
-
-def _no_think_or_final(tags: list[str]) -> bool:
-    return _THINK_FINAL.isdisjoint(tags)
+_NO_THINK = frozenset(("<think>", "</think>"))
+_NO_FINAL = frozenset(("<final>", "</final>"))
 
 
 def _fast_tagged(parts: list[str], tags: list[str], first: int) -> list[Any]:

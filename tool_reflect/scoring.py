@@ -40,15 +40,11 @@ def score_attempt(item: RepairItem, output: Any, mode: str = "strict",
     """Parse ``output`` (text or message dict) and compare its calls with the ground truth.
     Never raises: a sample that cannot be scored fails with a ``scoring_failure`` error."""
     try:
-        return _score(item, output, mode, expected_format)
+        return verdict(parse_output(output, expected_format), item.ground_truth.calls, mode,
+                       item.tools)
     except Exception as exc:  # one bad sample must not stop an eval run
         log.warning("scoring_failure on item %s: %s: %s", item.id, type(exc).__name__, exc)
         return AttemptVerdict(False, 0.0, [f"scoring_failure:{type(exc).__name__}"])
-
-
-def _score(item: RepairItem, output: Any, mode: str, expected_format: str | None) -> AttemptVerdict:
-    return verdict(parse_output(output, expected_format), item.ground_truth.calls, mode,
-                   item.tools)
 
 
 def verdict(parsed: ParsedOutput, gold: list[ToolCall], mode: str = "strict",
