@@ -4,6 +4,7 @@ gives, and hands everything else to it."""
 from __future__ import annotations
 
 import random
+import sys
 from decimal import Decimal
 
 import pytest
@@ -259,3 +260,26 @@ def test_malformed_json_floods_are_bounded_and_still_fail(monkeypatch):
     assert len(decodes) < 125  # decoding stopped once failures had read ~512 K characters
     valid = ('{"name": "f", "arguments": {"x": "' + "y" * 9000 + '"}}\n') * 20
     assert len(parse_output(valid).calls) == 20  # long valid values cost no budget
+
+
+def _at_stack_depth(free: int, run):
+    """Call ``run`` with only ``free`` levels of the recursion limit left."""
+    frames, f = 0, sys._getframe()
+    while f is not None:
+        f, frames = f.f_back, frames + 1
+
+    def down(n: int):
+        return down(n - 1) if n > 0 else run()
+
+    return down(sys.getrecursionlimit() - free - frames - 1)
+
+
+@pytest.mark.parametrize("levels", [128, 129])
+def test_nesting_limit_holds_with_150_free_levels(levels):
+    """The README's promise: 128 levels parse, 129 are ``nesting_too_deep``, on both paths,
+    when the caller leaves 150 levels of the recursion limit free."""
+    inner = "[" * (levels - 1) + "]" * (levels - 1)
+    text = '<tool_call>{"name": "f", "arguments": {"a": ' + inner + "}}</tool_call>"
+    fast, slow = _at_stack_depth(150, lambda: (parse_output(text), full(text)))
+    assert view(fast) == view(slow)
+    assert [i.code for i in fast.issues] == ([] if levels == 128 else ["nesting_too_deep"])
