@@ -70,7 +70,7 @@ def test_refusals_fall_back_to_the_json_module():
     with pytest.raises(ValueError):
         json_values.loads_small("[1] [2]")
     with pytest.raises(ValueError):
-        json_values.loads_small('"\\ud800"', exact=False)
+        json_values.loads_small('"\\ud800"', fallback=False)
 
 
 def number_text(rng: random.Random) -> str:

@@ -55,18 +55,18 @@ def _compiled_decoder() -> Any:
 _COMPILED = _compiled_decoder()
 
 
-def loads_small(text: str, exact: bool = True) -> Any:
+def loads_small(text: str, fallback: bool = True) -> Any:
     """``loads`` for texts of at most ``INT_DIGITS`` characters (no integer in them can be
     read as Decimal), by msgspec's decoder where installed, about twice as fast. Where it
     reads a text, it reads the same value as ``json.loads`` (same types, same floats, same
     big integers; a differential test holds it to that); what it refuses (NaN, lone
     surrogates, out-of-range floats, anything malformed) goes to ``loads``, or, with
-    ``exact=False``, raises ValueError."""
+    ``fallback=False``, raises ValueError."""
     if _COMPILED is not None and len(text) <= INT_DIGITS:
         try:
             return _COMPILED(text)
         except Exception:  # its refusals: json decides
-            if not exact:
+            if not fallback:
                 raise ValueError("refused by the compiled decoder") from None
     return loads(text)
 

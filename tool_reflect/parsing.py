@@ -180,16 +180,16 @@ def _fast_tagged(parts: list[str], tags: list[str], first: int) -> list[Any]:
     return values if not last or last.isspace() else []
 
 
-def _fast_value(body: str, exact: bool = True) -> Any:
+def _fast_value(body: str, fallback: bool = True) -> Any:
     """The one JSON value ``body`` holds (JSON whitespace around it), as the full parser
     reads it, or ``None`` when the fast path should not read it: too long for the full
     parser's first decode window, or nested deep enough to meet its depth check, or not
-    a non-empty object or array (the full parser names those). With ``exact=False``, a
+    a non-empty object or array (the full parser names those). With ``fallback=False``, a
     text the compiled decoder refuses raises ValueError at once (the caller reads it
     another way)."""
     if len(body) > 2 * MAX_DEPTH + 2 and not _plain(body, 0, len(body)):
         return None  # (valid JSON of n characters nests at most n/2 deep)
-    value = json_values.loads_small(body, exact)
+    value = json_values.loads_small(body, fallback)
     return value if value and type(value) in (dict, list) else None
 
 
@@ -200,7 +200,7 @@ def _fast_json(rest: str) -> list[Any]:
     if _call_start(rest, pos) != pos:
         return []
     try:  # the common case: one value to the end of the text
-        return [_fast_value(rest, exact=False)]
+        return [_fast_value(rest, fallback=False)]
     except ValueError:
         pass
     values: list[Any] = []

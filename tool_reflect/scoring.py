@@ -53,8 +53,8 @@ def verdict(parsed: ParsedOutput, gold: list[ToolCall], mode: str = "strict",
     calls (as multisets, in ``mode``) and no call block is malformed."""
     match = match_calls(parsed.calls, gold, mode, tools)
     calls = [{"name": c.name, "arguments": c.arguments} for c in parsed.calls]
-    issues = parsed.issues  # usually none: no lists to build
-    fmt_errors = [f"format:{i.code}" for i in issues if i.severity == "error"] if issues else []
+    issues = parsed.issues  # usually none: then no lists to build
+    fmt_errors = [f"format:{i.code}" for i in parsed.errors] if issues else []
     warnings = [f"format:{i.code}" for i in issues if i.severity != "error"] if issues else []
     passed = match.exact and not fmt_errors
     partial = 0.0 if fmt_errors else match.partial
