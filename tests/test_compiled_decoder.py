@@ -4,6 +4,7 @@ exactly as the json module does, and the parser gives the same result with or wi
 from __future__ import annotations
 
 import json
+import marshal
 import math
 import os
 import random
@@ -12,12 +13,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tool_reflect import json_values
-from tool_reflect.matching import _bytes, same_value
+from tool_reflect import json_values, matching
+from tool_reflect.matching import _same_bytes, same_value
 
 if json_values._COMPILED is None and os.environ.get("CI"):
     pytest.fail("msgspec is a dependency on CPython: CI must have it")
 msgspec = pytest.importorskip("msgspec")
+
+
+def _bytes(value) -> bytes:
+    """Type-exact bytes (format-2 marshal): the same types, values and key order."""
+    return marshal.dumps(value, 2)
 
 EDGES = ["-0", "-0.0", "0.0", "1E2", "1e-2", "1e400", "-1e400", "1e-400", "4.9e-324", "5e-325",
          "2.2250738585072011e-308", "1.7976931348623157e308", "1.7976931348623159e308",
@@ -108,13 +114,18 @@ def test_random_documents_and_their_mutations_are_read_alike(value, ascii_only, 
         check(text)
 
 
-def test_same_value_settles_equal_values_by_bytes_whatever_the_decoder():
-    """Format-2 marshal bytes ignore how strings are shared, so a value the compiled decoder
-    read (its keys cached and shared) has the bytes of the same value json read."""
+@pytest.mark.parametrize("encoder", ["compiled", "marshal"])
+def test_same_value_settles_equal_values_by_bytes_whatever_the_decoder(encoder, monkeypatch):
+    """The type-exact bytes ignore how strings are shared (msgspec's sorted-key JSON, or
+    format-2 marshal), so a value the compiled decoder read (its keys cached and shared)
+    has the bytes of the same value json read."""
+    if encoder == "marshal":
+        monkeypatch.setattr(matching, "_ENCODE", None)
     text = json.dumps({"movies": [{"title": "A", "genre": "family"}, {"title": "B", "genre": "x"}],
                        "limit": 5, "ratio": -0.0, "ok": True})
     a, b = json_values._COMPILED(text), json.loads(text)
-    assert _bytes(a) == _bytes(b)
+    assert _same_bytes(a, b)
     assert same_value(a, b)
+    assert not _same_bytes({"x": [1]}, {"x": [1.0]}) and not _same_bytes([0.0], [-0.0])
     assert not same_value(json_values._COMPILED('{"x": 1}'), json.loads('{"x": true}'))
     assert not same_value(json_values._COMPILED('{"x": 0.0}'), json.loads('{"x": -0.0}'))

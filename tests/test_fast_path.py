@@ -12,7 +12,7 @@ from conftest import ORIGINAL
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tool_reflect import json_values
+from tool_reflect import json_values, matching
 from tool_reflect.formats import render_target
 from tool_reflect.formats.original_files import read_dataset
 from tool_reflect.json_values import canonical
@@ -29,14 +29,15 @@ TRICKY = ["<tool_call>", "</tool_call>", "<TOOL_CALL>", "<reflect>", "</reflect>
 
 @pytest.fixture(scope="module", autouse=True, params=["compiled", "json"])
 def decoder(request):
-    """Every test here runs with the compiled JSON decoder (msgspec) and without."""
-    saved = json_values._COMPILED
+    """Every test here runs with the compiled JSON decoder and encoder (msgspec) and without
+    (json and marshal)."""
+    saved = json_values._COMPILED, matching._ENCODE
     if request.param == "json":
-        json_values._COMPILED = None
-    elif saved is None:
+        json_values._COMPILED = matching._ENCODE = None
+    elif None in saved:
         pytest.skip("msgspec is not installed")
     yield request.param
-    json_values._COMPILED = saved
+    json_values._COMPILED, matching._ENCODE = saved
 
 
 def view(p: ParsedOutput) -> tuple:
@@ -179,12 +180,39 @@ def test_same_value_is_canonical_equality(a, b):
     assert same_value(a, a) and same_value(b, b)
 
 
+def _twist(value, rng: random.Random):
+    """A Python-equal copy of ``value`` that may differ as JSON: ``1`` as ``1.0`` or
+    ``True``, ``0.0`` as ``-0.0``, keys in another order."""
+    if type(value) is dict:
+        items = [(k, _twist(v, rng)) for k, v in value.items()]
+        rng.shuffle(items)
+        return dict(items)
+    if type(value) is list:
+        return [_twist(v, rng) for v in value]
+    if type(value) in (int, bool) and value in (0, 1) and rng.random() < 0.5:
+        return rng.choice([float(value), bool(value), int(value)])
+    if type(value) is float and value == 0.0 and rng.random() < 0.5:
+        return -value
+    return value
+
+
+@settings(max_examples=3000, deadline=None)
+@given(JSON_VALUES, st.integers(0, 2**32))
+def test_same_value_tells_python_equal_twins_apart_as_json(a, seed):
+    b = _twist(a, random.Random(seed))
+    assert same_value(a, b) == (value_key(a) == value_key(b))
+    assert same_value([a], [b]) == same_value({"k": a}, {"k": b}) == same_value(a, b)
+
+
 @pytest.mark.parametrize(("a", "b", "equal"), [
     (1, 1.0, False), (1, True, False), (0, False, False), (0.0, -0.0, False),
     (float("nan"), float("nan"), True), ({"a": [1, {"b": 2}]}, {"a": [1, {"b": 2}]}, True),
     ({"a": 1, "b": 2}, {"b": 2, "a": 1}, True), ([1, 2], [2, 1], False), (None, "null", False),
     (Decimal("1" * 5000), Decimal("1" * 5000), True), (Decimal("1" * 5000), 1, False),
     ({1: "x"}, {"1": "x"}, True),  # Python-made keys: compared as JSON text, as value_key does
+    ({True: 1}, {1: 1}, False), ({"a": [1, {"b": 0.0}]}, {"a": [1, {"b": -0.0}]}, False),
+    ({"a": [True]}, {"a": [1]}, False), ({"a": 2 ** 70}, {"a": 2.0 ** 70}, False),
+    ({"a": [Decimal(5)]}, {"a": [5]}, True), ([float("inf")], [float("inf")], True),
 ])
 def test_same_value_edge_cases(a, b, equal):
     assert same_value(a, b) is equal

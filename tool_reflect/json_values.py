@@ -55,6 +55,18 @@ def _compiled_decoder() -> Any:
 _COMPILED = _compiled_decoder()
 
 
+def _compiled_encoder() -> Any:
+    """msgspec's sorted-key JSON encoder (str keys only), or None where msgspec is missing."""
+    try:
+        import msgspec
+    except ImportError:
+        return None
+    return msgspec.json.Encoder(order="sorted").encode
+
+
+_COMPILED_ENCODE = _compiled_encoder()
+
+
 def loads_small(text: str, fallback: bool = True) -> Any:
     """``loads`` for texts of at most ``INT_DIGITS`` characters (no integer in them can be
     read as Decimal), by msgspec's decoder where installed, about twice as fast. Where it

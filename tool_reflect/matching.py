@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from tool_reflect import json_values
 from tool_reflect.json_values import canonical
 from tool_reflect.records import ToolCall
 
@@ -109,26 +110,38 @@ class _NotJSON(Exception):
 
 def same_value(a: Any, b: Any) -> bool:
     """``value_key(a) == value_key(b)``, mostly without encoding. Same-typed scalars compare
-    directly; equal ``marshal`` bytes (identical types, values and key order) settle
-    containers at C speed; otherwise JSON values are walked item by item. Anything that is
-    not plain JSON (non-string keys, other objects, circular or very deep values) is
-    compared as ``value_key`` compares it, on the whole value."""
+    directly; Python-equal containers with equal type-exact bytes are settled at C speed;
+    otherwise JSON values are walked item by item. Anything that is not plain JSON
+    (non-string keys, other objects, circular or very deep values) is compared as
+    ``value_key`` compares it, on the whole value."""
     ta = type(a)
     if ta is type(b) and ta in _EXACT_EQ:
         return bool(a == b)
     try:
-        if (ta is dict or ta is list) and a == b and _bytes(a) == _bytes(b):
-            return True  # Python-equal and the same bytes: same types, values, key order
+        if (ta is dict or ta is list) and a == b and _same_bytes(a, b):
+            return True  # Python-equal and the same bytes: same types, values (and keys)
         return _same(a, b)
     except (_NotJSON, RecursionError, ValueError, TypeError):
         return value_key(a) == value_key(b)
 
 
-def _bytes(value: Any) -> bytes:
-    """``marshal`` bytes in format 2, which has no back-references: they depend only on
-    types, values and key order, never on how many references an object has (a decoder
-    that shares or caches strings gives the same bytes)."""
-    return marshal.dumps(value, 2)
+_ENCODE = json_values._COMPILED_ENCODE
+
+
+def _same_bytes(a: Any, b: Any) -> bool:
+    """For Python-equal ``a`` and ``b``: do they encode alike, so that no ``1`` stands for
+    ``1.0`` or ``true`` and no ``0.0`` for ``-0.0``? msgspec's sorted-key JSON encoder
+    where installed (a float's text always holds ``.`` or ``e``; it refuses non-string keys
+    and other types, which then are walked); else ``marshal`` bytes in format 2, which has
+    no back-references: they depend only on types, values and key order, never on how many
+    references an object has (a decoder that shares or caches strings gives the same bytes).
+    """
+    if _ENCODE is not None:
+        try:
+            return bool(_ENCODE(a) == _ENCODE(b))
+        except Exception:  # refused: the walk decides
+            return False
+    return marshal.dumps(a, 2) == marshal.dumps(b, 2)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -177,16 +190,35 @@ def match_calls(pred: list[ToolCall], gold: list[ToolCall], mode: str = "strict"
     """Compare predicted calls with ground-truth calls as multisets; name every difference."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    same, differ = 0, -1  # calls known equal in the same order; the first known pair that differs
-    if mode == "strict":  # (the greedy pairing below would pair this prefix the same way)
-        shorter = min(len(pred), len(gold))
-        while same < shorter and _same_call(pred[same], gold[same]):
-            same += 1
-        if same == len(gold) == len(pred):
-            return CallMatch(True, same, same, same)
-        differ = same if same < shorter else -1
-    defaults = _defaults(tools) if mode == "lenient" else {}
-    pm, gm = _pair_equal(pred, gold, mode, defaults, same, differ)
+    if mode == "strict":
+        return _strict(pred, gold)
+    defaults = _defaults(tools)
+    return _paired(pred, gold, mode, defaults, *_pair_equal(pred, gold, mode, defaults))
+
+
+def _strict(pred: list[ToolCall], gold: list[ToolCall]) -> CallMatch:
+    """Strict matching, the common shapes first: calls equal in order (the greedy pairing
+    would pair that prefix the same way), then extra or missing calls after that prefix,
+    or one differing call."""
+    same, shorter = 0, min(len(pred), len(gold))
+    while same < shorter and _same_call(pred[same], gold[same]):
+        same += 1
+    if same == shorter:  # the rest of the longer list has no partner
+        errors = ([f"extra_call:{p.name}" for p in pred[same:]]
+                  + [f"missing_call:{g.name}" for g in gold[same:]])
+        return CallMatch(not errors, same, len(gold), len(pred), errors)
+    if len(pred) == len(gold) == 1:
+        p, g = pred[0], gold[0]
+        errors = (_arg_errors(g, p, "strict", None) if p.name == g.name
+                  else [f"wrong_name:{g.name}"])
+        return CallMatch(False, 0, 1, 1, errors)
+    pm, gm = _pair_equal(pred, gold, "strict", {}, same, same)
+    return _paired(pred, gold, "strict", {}, pm, gm)
+
+
+def _paired(pred: list[ToolCall], gold: list[ToolCall], mode: str,
+            defaults: dict[str, dict[str, Any]], pm: list[bool], gm: list[bool]) -> CallMatch:
+    """The match, once it is known which calls have an equal partner."""
     n_matched = sum(gm)
     exact = n_matched == len(gold) == len(pred)
     errors = [] if exact else _explain(pred, gold, pm, gm, mode, defaults)
@@ -265,13 +297,19 @@ def _shared_values(a: dict[str, Any], b: dict[str, Any]) -> int:
 
 def _arg_errors(g: ToolCall, p: ToolCall, mode: str, dflt: dict[str, Any] | None) -> list[str]:
     ga, pa = canonical_args(g.arguments, mode, dflt), canonical_args(p.arguments, mode, dflt)
-    errs = [f"missing_arg:{g.name}.{k}" for k in ga if k not in pa]
-    errs += [f"extra_arg:{g.name}.{k}" for k in pa if k not in ga]
-    for k in ga:
-        if k in pa and not same_value(ga[k], pa[k]):
-            kind = "wrong_type" if json_type(ga[k]) != json_type(pa[k]) else "wrong_value"
-            errs.append(f"{kind}:{g.name}.{k}")
+    errs = [] if ga.keys() == pa.keys() else (
+        [f"missing_arg:{g.name}.{k}" for k in ga if k not in pa]
+        + [f"extra_arg:{g.name}.{k}" for k in pa if k not in ga])
+    for k, x in ga.items():
+        if k in pa:
+            y = pa[k]
+            if not (x == y if type(x) is type(y) and type(x) in _EXACT_EQ else same_value(x, y)):
+                kind = "wrong_type" if json_type(x) != json_type(y) else "wrong_value"
+                errs.append(f"{kind}:{g.name}.{k}")
     return errs or [f"duplicate_call:{g.name}"]
+
+
+_TYPE_NAMES = {float: "number", str: "string", list: "array", dict: "object"}
 
 
 def json_type(v: Any) -> str:
@@ -280,4 +318,4 @@ def json_type(v: Any) -> str:
         return "boolean"
     if isinstance(v, (int, Decimal)):  # Decimal: an integer too long for int
         return "integer"
-    return {float: "number", str: "string", list: "array", dict: "object"}.get(type(v), "null")
+    return _TYPE_NAMES.get(type(v), "null")

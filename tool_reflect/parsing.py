@@ -94,14 +94,14 @@ class ParsedOutput:
 def parse_output(output: Any, expected_format: str | None = None) -> ParsedOutput:
     """Parse a completion (text, or an OpenAI-style message dict). Never raises."""
     global _LAST_LOWER
-    fast = _fast_parse(output) if isinstance(output, str) and len(output) <= _FAST_MAX_CHARS else None
+    fast = _fast_parse(output) if type(output) is str and len(output) <= _FAST_MAX_CHARS else None
     parsed = fast or ParsedOutput()
     if fast is None:
         try:
             _parse_into(parsed, output)
         except Exception as exc:  # defensive: a parser bug must not crash an eval or a run
             parsed.add("parser_failure", f"{type(exc).__name__}: {exc}")
-    _LAST_LOWER = ("", "")  # keep no text alive after the parse
+        _LAST_LOWER = ("", "")  # keep no text alive after the parse
     if expected_format is not None:
         for style in sorted(set(parsed.styles) - {expected_format, "native"}):
             parsed.add(f"wrong_call_format:{style}", f"expected {expected_format}", "warning")
@@ -114,7 +114,6 @@ _FAST_MAX_TAGS = 2 * _FAST_MAX_ITEMS + 2
 # Every tag the full parser acts on, ASCII case-insensitive like ``_lower``: with re.ASCII,
 # no non-ASCII character folds onto a tag letter. One C-level split finds them all.
 _TAG_SPLIT = re.compile(r"(</?(?:tool_call|reflect|think|final)>)", re.IGNORECASE | re.ASCII)
-_OPEN, _CLOSE = "<tool_call>", "</tool_call>"
 
 
 def _fast_parse(text: str) -> ParsedOutput | None:
@@ -127,7 +126,9 @@ def _fast_parse(text: str) -> ParsedOutput | None:
         parts = _TAG_SPLIT.split(text)  # text, tag, text, tag, ..., text
         if len(parts) > 2 * _FAST_MAX_TAGS + 1:
             return None
-        tags = [t.lower() for t in parts[1::2]]
+        tags = parts[1::2]
+        if not _LOWER_TAGS.issuperset(tags):
+            tags = [t.lower() for t in tags]
         reflect, first = _fast_reflect(parts, tags)
         if first < 0 or ("`" in text and "```" in "".join(parts[2 * first:])):
             return None  # a code fence after the reflection: the full parser
@@ -135,8 +136,9 @@ def _fast_parse(text: str) -> ParsedOutput | None:
             style, values = "qwen", _fast_tagged(parts, tags, first)
         else:
             style, values = "llama", _fast_json(parts[-1])
-        calls = [_plain_call(v) for value in values
-                 for v in (value if type(value) is list else (value,))]
+        calls: list[ToolCall | None] = []
+        for value in values:
+            calls += map(_plain_call, value) if type(value) is list else (_plain_call(value),)
     except Exception:  # any surprise: the full parser decides
         return None
     if not calls or len(calls) > _FAST_MAX_ITEMS or None in calls:
@@ -150,6 +152,8 @@ def _fast_reflect(parts: list[str], tags: list[str]) -> tuple[str | None, int]:
     after the reflection (the full parser removes think blocks first, then the reflection);
     index -1 when it is not of that shape. (A second ``</reflect>`` is a later tag that is
     not ``<tool_call>``, which the callers decline.)"""
+    if tags[:2] == _REFLECT_PAIR and _NON_CALL.isdisjoint(tags[2:]):
+        return (None, -1) if parts[0].strip() else (parts[2].strip(), 2)  # the common shape
     if not _NO_THINK.isdisjoint(tags):
         return None, -1
     if "<reflect>" not in tags:
@@ -162,22 +166,25 @@ def _fast_reflect(parts: list[str], tags: list[str]) -> tuple[str | None, int]:
     return "".join(parts[2:2 * end + 1]).strip(), end + 1
 
 
+_LOWER_TAGS = frozenset(f"<{s}{t}>" for s in ("", "/") for t in ("tool_call", "reflect", "think",
+                                                                  "final"))
+_REFLECT_PAIR = ["<reflect>", "</reflect>"]
+_NON_CALL = _LOWER_TAGS - {"<tool_call>", "</tool_call>"}
 _NO_THINK = frozenset(("<think>", "</think>"))
 _NO_FINAL = frozenset(("<final>", "</final>"))
+_CALL_TAGS = ["<tool_call>", "</tool_call>"] * (_FAST_MAX_TAGS // 2)
 
 
 def _fast_tagged(parts: list[str], tags: list[str], first: int) -> list[Any]:
     """The values of whitespace-separated ``<tool_call>`` blocks from tag ``first`` to the
     end of the text, each block one JSON value; ``[]`` for any other shape."""
-    values: list[Any] = []
-    for k in range(first, len(tags), 2):
-        gap, body = parts[2 * k], parts[2 * k + 2]
-        if tags[k] != _OPEN or k + 1 >= len(tags) or tags[k + 1] != _CLOSE \
-                or (gap and not gap.isspace()):
-            return []
-        values.append(_fast_value(body))
-    last = parts[-1]
-    return values if not last or last.isspace() else []
+    n = len(tags) - first
+    if n % 2 or tags[first:] != _CALL_TAGS[:n]:
+        return []
+    gaps = "".join(parts[2 * first::4])  # before each block, and after the last one
+    if gaps and not gaps.isspace():
+        return []
+    return [_fast_value(body) for body in parts[2 * first + 2::4]]
 
 
 def _fast_value(body: str, fallback: bool = True) -> Any:
