@@ -111,6 +111,7 @@ def parse_output(output: Any, expected_format: str | None = None) -> ParsedOutpu
 _FAST_MAX_ITEMS = 32  # below MAX_CALLS, so the call limit never acts on the fast path
 _FAST_MAX_CHARS = 1 << 16  # longer texts are not the common shape: straight to the full parser
 _FAST_MAX_TAGS = 2 * _FAST_MAX_ITEMS + 2
+_FAST_MAX_PARTS = 2 * _FAST_MAX_TAGS + 1
 # Every tag the full parser acts on, ASCII case-insensitive like ``_lower``: with re.ASCII,
 # no non-ASCII character folds onto a tag letter. One C-level split finds them all.
 _TAG_SPLIT = re.compile(r"(</?(?:tool_call|reflect|think|final)>)", re.IGNORECASE | re.ASCII)
@@ -124,7 +125,7 @@ def _fast_parse(text: str) -> ParsedOutput | None:
     ``None`` and the full parser runs."""
     try:
         parts = _TAG_SPLIT.split(text)  # text, tag, text, tag, ..., text
-        if len(parts) > 2 * _FAST_MAX_TAGS + 1:
+        if len(parts) > _FAST_MAX_PARTS:
             return None
         tags = parts[1::2]
         if not _LOWER_TAGS.issuperset(tags):
@@ -200,21 +201,24 @@ def _fast_value(body: str, fallback: bool = True) -> Any:
     return value if value and type(value) in (dict, list) else None
 
 
+_CALL_HERE = re.compile(r'(?:\[[ \t\r\n]*)?\{[ \t\r\n]*"name"')  # where _call_start stops
+
+
 def _fast_json(rest: str) -> list[Any]:
     """Whitespace-separated JSON call values (objects or arrays) filling ``rest``, each
     starting where the full parser's call search would find it, or ``[]``."""
     pos = _skip_ws(rest, 0)
-    if _call_start(rest, pos) != pos:
+    if not _CALL_HERE.match(rest, pos):
         return []
     try:  # the common case: one value to the end of the text
         return [_fast_value(rest, fallback=False)]
     except ValueError:
         pass
     values: list[Any] = []
-    while pos < len(rest):
-        if _call_start(rest, pos) != pos:
+    while pos < len(rest):  # (``rest`` is plain: _fast_value checked it)
+        if not _CALL_HERE.match(rest, pos):
             return []
-        value, end = json_values.raw_decode(rest, pos)  # plain, as ``rest`` is
+        value, end = json_values.raw_decode(rest, pos)
         values.append(value)
         pos = _skip_ws(rest, end)
     return values

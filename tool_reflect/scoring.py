@@ -17,13 +17,19 @@ log = logging.getLogger(__name__)
 class AttemptVerdict:
     """``passed``: strict repair (calls equal the ground truth's, no malformed call block).
     ``partial``: matched calls over max(|gold|, |pred|), 0 on a call-format error.
-    ``errors``: format issue codes and matcher error strings, for people and for greps."""
+    ``errors``: format issue codes and matcher error strings, for people and for greps.
+    ``tool_calls``: the calls read from the output (``calls`` gives them as JSON objects)."""
 
     passed: bool
     partial: float
     errors: list[str] = field(default_factory=list)
-    calls: list[dict[str, Any]] = field(default_factory=list)
+    tool_calls: list[ToolCall] = field(default_factory=list)
     executed: dict[str, Any] | None = None  # the executed verdict, for items with a recipe
+
+    @property
+    def calls(self) -> list[dict[str, Any]]:
+        """The parsed calls as ``{"name", "arguments"}`` objects."""
+        return [{"name": c.name, "arguments": c.arguments} for c in self.tool_calls]
 
     def to_dict(self) -> dict[str, Any]:
         """Readable JSON: pass flag, partial score, errors, the parsed calls (and the
@@ -52,10 +58,10 @@ def verdict(parsed: ParsedOutput, gold: list[ToolCall], mode: str = "strict",
     """The one pass rule, for the metric and the reward's gate: the calls equal the gold
     calls (as multisets, in ``mode``) and no call block is malformed."""
     match = match_calls(parsed.calls, gold, mode, tools)
-    calls = [{"name": c.name, "arguments": c.arguments} for c in parsed.calls]
-    issues = parsed.issues  # usually none: then no lists to build
-    fmt_errors = [f"format:{i.code}" for i in parsed.errors] if issues else []
-    warnings = [f"format:{i.code}" for i in issues if i.severity != "error"] if issues else []
+    if not parsed.issues:  # the usual case: no lists to build
+        return AttemptVerdict(match.exact, match.partial, match.errors, parsed.calls)
+    fmt_errors = [f"format:{i.code}" for i in parsed.errors]
+    warnings = [f"format:{i.code}" for i in parsed.issues if i.severity != "error"]
     passed = match.exact and not fmt_errors
     partial = 0.0 if fmt_errors else match.partial
-    return AttemptVerdict(passed, partial, fmt_errors + match.errors + warnings, calls)
+    return AttemptVerdict(passed, partial, fmt_errors + match.errors + warnings, parsed.calls)
