@@ -105,7 +105,34 @@ SHAPES = [
     '<reflect>a <final> b </think></reflect><tool_call>{"name": "f", "arguments": {}}</tool_call>',
     '<reflect>a</reflect><final>x</final><tool_call>{"name": "f", "arguments": {}}</tool_call>',
     '<reflect>a</reflect>[{"name": "f", "parameters": {}}]</final>',
+    # Llama values one per line (routed to the value-by-value reader), and look-alikes
+    '[{"name": "f", "parameters": {"a": [1]}}]\n[{"name": "g", "parameters": {}}]\n',
+    '[{"name": "f", "parameters": {}}]\n{"name": "g", "parameters": {}}\n[{"name": "h"}]',
+    '[{"name": "f", "parameters": {"s": "]\\n[ and }\\n{"}}]',
+    '[{"name": "f", "parameters": {"s": "x]\n[y"}}]',
+    '{"name": "f", "parameters": {}}\n{"name": "g", "parameters": {}}\u2028',
+    '[{"name": "f", "parameters": {}}]\n[{"name": "g", "parameters": {}}] tail',
+    '[{"name": "f", "parameters": {}}]\n[1, 2]',
+    '[{"name": "f", "parameters": {}}]\n{"x": 1, "name": "g", "parameters": {}}',
+    '[{"name": "f", "parameters": {}}]\n[{"name": "g"}]\n{"x": 1, "name": "h"}',
+    '[{"name": "f", "parameters": {}}]\n[{"name": "g", "parameters": {"x": NaN}}]',
+    '[{"name": "f", "parameters": {}}]\n[{"name": "g", "parameters": {"a": ' + "[" * 130
+    + "]" * 130 + "}}]",
+    '[{"name": "f", "parameters": {"x": "' + "y" * 9000 + '"}}]\n[{"name": "g"}]',
 ]
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ('[{"name": "f", "parameters": {"a": [1]}}]\n[{"name": "g", "parameters": {}}]', "fg"),
+    ('[{"name": "f", "parameters": {}}]\n{"name": "g", "parameters": {}}\n[{"name": "h"}]',
+     "fgh"),
+    ('[{"name": "f", "parameters": {"s": "]\\n[ and }\\n{"}}]', "f"),
+    ('{"name": "f", "parameters": {}}\n\n{"name": "g", "parameters": {}}', "fg"),
+])
+def test_llama_values_one_per_line_take_the_fast_path(text, names):
+    fast = _fast_parse(text)
+    assert fast is not None and "".join(c.name for c in fast.calls) == names
+    assert view(fast) == view(full(text))
 
 
 def test_tags_quoted_in_the_reflection_stay_on_the_fast_path():

@@ -195,8 +195,9 @@ def _fast_value(body: str, fallback: bool = True) -> Any:
     a non-empty object or array (the full parser names those). With ``fallback=False``, a
     text the compiled decoder refuses raises ValueError at once (the caller reads it
     another way)."""
-    if len(body) > 2 * MAX_DEPTH + 2 and not _plain(body, 0, len(body)):
-        return None  # (valid JSON of n characters nests at most n/2 deep)
+    if len(body) > 2 * MAX_DEPTH + 2 and (  # (valid JSON of n characters nests <= n/2 deep)
+            len(body) > _WINDOW or body.count("{") + body.count("[") > MAX_DEPTH):
+        return None  # not _plain
     value = json_values.loads_small(body, fallback)
     return value if value and type(value) in (dict, list) else None
 
@@ -210,14 +211,22 @@ def _fast_json(rest: str) -> list[Any]:
     pos = _skip_ws(rest, 0)
     if not _CALL_HERE.match(rest, pos):
         return []
-    try:  # the common case: one value to the end of the text
-        return [_fast_value(rest, fallback=False)]
-    except ValueError:
-        pass
+    if not ("]\n[" in rest or "}\n{" in rest):  # (else likely one value per line)
+        try:  # the common case: one value to the end of the text
+            return [_fast_value(rest, fallback=False)]
+        except ValueError:
+            pass
+    elif len(rest) > 2 * MAX_DEPTH + 2 and not _plain(rest, 0, len(rest)):
+        return []
     values: list[Any] = []
     while pos < len(rest):  # (``rest`` is plain: _fast_value checked it)
         if not _CALL_HERE.match(rest, pos):
             return []
+        if len(values) == 1:  # two values are the common case: try the rest as the last
+            try:
+                return [values[0], _fast_value(rest[pos:], fallback=False)]
+            except ValueError:
+                pass
         value, end = json_values.raw_decode(rest, pos)
         values.append(value)
         pos = _skip_ws(rest, end)
