@@ -226,18 +226,7 @@ def _paired(pred: list[ToolCall], gold: list[ToolCall], mode: str,
 
 
 def _same_call(p: ToolCall, g: ToolCall) -> bool:
-    """Same name, same arguments; the common equal case settled here without the layers of
-    ``same_value``."""
-    if p.name != g.name:
-        return False
-    a, b = p.arguments, g.arguments
-    if _ENCODE is not None and a == b:
-        try:
-            if _ENCODE(a) == _ENCODE(b):
-                return True
-        except Exception:  # refused (non-string keys, other types): same_value decides
-            pass
-    return same_value(a, b)
+    return p.name == g.name and same_value(p.arguments, g.arguments)
 
 
 _DIRECT = 16  # up to this many call pairs, compare calls directly instead of by keys

@@ -219,7 +219,7 @@ def _fast_json(rest: str) -> list[Any]:
     elif len(rest) > 2 * MAX_DEPTH + 2 and not _plain(rest, 0, len(rest)):
         return []
     values: list[Any] = []
-    while pos < len(rest):  # (``rest`` is plain: _fast_value checked it)
+    while pos < len(rest):  # (``rest`` is plain: checked above, or by _fast_value)
         if not _CALL_HERE.match(rest, pos):
             return []
         if len(values) == 1:  # two values are the common case: try the rest as the last
