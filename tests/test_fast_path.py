@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from conftest import ORIGINAL
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tool_reflect import json_values, matching
@@ -17,7 +17,14 @@ from tool_reflect.formats import render_target
 from tool_reflect.formats.original_files import read_dataset
 from tool_reflect.json_values import canonical
 from tool_reflect.matching import match_calls, same_value, value_key
-from tool_reflect.parsing import ParsedOutput, _fast_parse, _parse_into, parse_output
+from tool_reflect.parsing import (
+    _CALL_HERE,
+    ParsedOutput,
+    _call_start,
+    _fast_parse,
+    _parse_into,
+    parse_output,
+)
 from tool_reflect.records import ToolCall
 
 TRICKY = ["<tool_call>", "</tool_call>", "<TOOL_CALL>", "<reflect>", "</reflect>", "<think>",
@@ -120,6 +127,21 @@ SHAPES = [
     + "]" * 130 + "}}]",
     '[{"name": "f", "parameters": {"x": "' + "y" * 9000 + '"}}]\n[{"name": "g"}]',
 ]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(["[", "{", " ", "\t", "\n", "\r", '"name"', '"nam"', "\u2028", "x",
+                                 "]", "}", '"', "\\", "\x0b", ":"]), max_size=8))
+@example(["[", "\u2028", "{", '"name"'])
+@example(["[", "\x0b", "{", '"name"'])
+@example(["{", "\u2028", '"name"'])
+@example(["[", " ", "\n", "{", "\t", '"name"'])
+@example(["[", "[", "{", '"name"'])
+@example(["x", "[", "{", '"name"'])
+def test_the_call_start_regex_is_the_call_search_at_its_start(tokens):
+    text = "".join(tokens)
+    for pos in range(len(text) + 1):
+        assert bool(_CALL_HERE.match(text, pos)) is (_call_start(text, pos) == pos)
 
 
 @pytest.mark.parametrize(("text", "names"), [

@@ -202,7 +202,8 @@ def _fast_value(body: str, fallback: bool = True) -> Any:
     return value if value and type(value) in (dict, list) else None
 
 
-_CALL_HERE = re.compile(r'(?:\[[ \t\r\n]*)?\{[ \t\r\n]*"name"')  # where _call_start stops
+# Matches at ``pos`` exactly when ``_call_start(text, pos) == pos`` (a test holds it to that).
+_CALL_HERE = re.compile(r'(?:\[[ \t\r\n]*)?\{[ \t\r\n]*"name"')
 
 
 def _fast_json(rest: str) -> list[Any]:
