@@ -102,13 +102,13 @@ def sample(policy: Any, rows: list[dict[str, Any]], args: argparse.Namespace, sc
     rep = summarize(s.scores, [r.reason for r in s.results],
                     [r.breakdown["exact_match"] for r in s.results], args.samples)
     g = args.samples
-    per_item = [statistics.fmean(s.scores[i:i + g]) for i in range(0, len(s.scores), g)]
+    groups = [s.scores[i:i + g] for i in range(0, len(s.scores), g)]
     ids = [r["extra_info"]["item_id"] for r in rows]
-    return {"mean_reward": statistics.fmean(s.scores), "ci95": bootstrap_ci(per_item),
+    return {"mean_reward": statistics.fmean(s.scores),
+            "ci95": bootstrap_ci([statistics.fmean(x) for x in groups]),
             "repair_at_1": rep["repair_at_1"], "nonzero_var_share": rep["nonzero_var_share"],
             "failure_reasons": rep["failure_reasons"][:4],
-            "per_item": dict(zip(ids, [s.scores[i:i + g] for i in range(0, len(s.scores), g)],
-                                 strict=True)),
+            "per_item": dict(zip(ids, groups, strict=True)),
             "completions_head": [c[:160] for c in s.completions[::g]]}
 
 

@@ -33,7 +33,7 @@ from tool_reflect.formats import NATIVE_FORMATS, PROMPT_FORMATS, render_prompt, 
 from tool_reflect.matching import MATCHER_VERSION
 from tool_reflect.matching import MODES as MATCH_MODES
 from tool_reflect.metrics import DEFAULT_KS, stderr
-from tool_reflect.records import PERTURBATIONS, UNKNOWN, RepairItem
+from tool_reflect.records import PERTURBATIONS, UNKNOWN, RepairItem, call_objects
 
 # Under "lm_eval" so the messages share lm_eval's log format and level.
 log = logging.getLogger(f"lm_eval.{__name__}")
@@ -355,7 +355,7 @@ class RepairTask(ConfigurableTask):
         for metric, value in out.items():
             item_values.setdefault(self.config.task, {}).setdefault(metric, []).append(value)
         out["verdicts"] = {
-            "gold": [{"name": c.name, "arguments": c.arguments} for c in item.ground_truth.calls],
+            "gold": call_objects(item.ground_truth.calls),
             "attempts": [v.to_dict() for v in result.verdicts]}
         return out
 

@@ -43,28 +43,17 @@ def loads(text: str) -> Any:
     return _EXACT.decode(text)
 
 
-def _compiled_decoder() -> Any:
-    """msgspec's JSON decoder (a dependency on CPython), or None where it is missing."""
+def _compiled() -> tuple[Any, Any]:
+    """msgspec's JSON decoder and sorted-key encoder (str keys only), a dependency on
+    CPython; ``(None, None)`` where msgspec is missing."""
     try:
         import msgspec
     except ImportError:
-        return None
-    return msgspec.json.Decoder().decode
+        return None, None
+    return msgspec.json.Decoder().decode, msgspec.json.Encoder(order="sorted").encode
 
 
-_COMPILED = _compiled_decoder()
-
-
-def _compiled_encoder() -> Any:
-    """msgspec's sorted-key JSON encoder (str keys only), or None where msgspec is missing."""
-    try:
-        import msgspec
-    except ImportError:
-        return None
-    return msgspec.json.Encoder(order="sorted").encode
-
-
-_COMPILED_ENCODE = _compiled_encoder()
+_COMPILED, _COMPILED_ENCODE = _compiled()
 
 
 def loads_small(text: str, fallback: bool = True) -> Any:

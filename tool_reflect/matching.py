@@ -204,10 +204,9 @@ def _strict(pred: list[ToolCall], gold: list[ToolCall]) -> CallMatch:
     while same < shorter and _same_call(pred[same], gold[same]):
         same += 1
     if same == shorter:  # the rest of the longer list has no partner
-        errors = ([f"extra_call:{p.name}" for p in pred[same:]]
-                  + [f"missing_call:{g.name}" for g in gold[same:]])
+        errors = _unpartnered(gold[same:], pred[same:])
         return CallMatch(not errors, same, len(gold), len(pred), errors)
-    if len(pred) == len(gold) == 1:
+    if len(pred) == len(gold) == 1:  # one call each, and they differ: what _explain names
         p, g = pred[0], gold[0]
         errors = (_arg_errors(g, p, "strict", None) if p.name == g.name
                   else [f"wrong_name:{g.name}"])
@@ -263,7 +262,7 @@ def _explain(pred: list[ToolCall], gold: list[ToolCall], pm: list[bool], gm: lis
     gl = [g for g, m in zip(gold, gm, strict=True) if not m]
     pl = [p for p, m in zip(pred, pm, strict=True) if not m]
     if not gl or not pl:  # the common shapes, named directly
-        return [f"missing_call:{g.name}" for g in gl] + [f"extra_call:{p.name}" for p in pl]
+        return _unpartnered(gl, pl)
     if len(gl) == len(pl) == 1 and gl[0].name == pl[0].name:
         return _arg_errors(gl[0], pl[0], mode, defaults.get(gl[0].name))
     errors: list[str] = []
@@ -289,6 +288,11 @@ def _explain(pred: list[ToolCall], gold: list[ToolCall], pm: list[bool], gm: lis
             errors.append(f"missing_call:{g.name}")
     errors.extend(f"extra_call:{p.name}" for p in pl)
     return errors
+
+
+def _unpartnered(gold: list[ToolCall], pred: list[ToolCall]) -> list[str]:
+    """Names for calls that have no partner on the other side."""
+    return [f"missing_call:{g.name}" for g in gold] + [f"extra_call:{p.name}" for p in pred]
 
 
 def _shared_values(a: dict[str, Any], b: dict[str, Any]) -> int:

@@ -114,7 +114,8 @@ _FAST_MAX_TAGS = 2 * _FAST_MAX_ITEMS + 2
 _FAST_MAX_PARTS = 2 * _FAST_MAX_TAGS + 1
 # Every tag the full parser acts on, ASCII case-insensitive like ``_lower``: with re.ASCII,
 # no non-ASCII character folds onto a tag letter. One C-level split finds them all.
-_TAG_SPLIT = re.compile(r"(</?(?:tool_call|reflect|think|final)>)", re.IGNORECASE | re.ASCII)
+_TAG_NAMES = ("tool_call", "reflect", "think", "final")
+_TAG_SPLIT = re.compile(f"(</?(?:{'|'.join(_TAG_NAMES)})>)", re.IGNORECASE | re.ASCII)
 
 
 def _fast_parse(text: str) -> ParsedOutput | None:
@@ -167,8 +168,7 @@ def _fast_reflect(parts: list[str], tags: list[str]) -> tuple[str | None, int]:
     return "".join(parts[2:2 * end + 1]).strip(), end + 1
 
 
-_LOWER_TAGS = frozenset(f"<{s}{t}>" for s in ("", "/") for t in ("tool_call", "reflect", "think",
-                                                                  "final"))
+_LOWER_TAGS = frozenset(f"<{s}{t}>" for s in ("", "/") for t in _TAG_NAMES)
 _REFLECT_PAIR = ["<reflect>", "</reflect>"]
 _NON_CALL = _LOWER_TAGS - {"<tool_call>", "</tool_call>"}
 _NO_THINK = frozenset(("<think>", "</think>"))
@@ -195,9 +195,8 @@ def _fast_value(body: str, fallback: bool = True) -> Any:
     a non-empty object or array (the full parser names those). With ``fallback=False``, a
     text the compiled decoder refuses raises ValueError at once (the caller reads it
     another way)."""
-    if len(body) > 2 * MAX_DEPTH + 2 and (  # (valid JSON of n characters nests <= n/2 deep)
-            len(body) > _WINDOW or body.count("{") + body.count("[") > MAX_DEPTH):
-        return None  # not _plain
+    if len(body) > 2 * MAX_DEPTH + 2 and not _plain(body, 0, len(body)):
+        return None  # (valid JSON of n characters nests at most n/2 deep)
     value = json_values.loads_small(body, fallback)
     return value if value and type(value) in (dict, list) else None
 

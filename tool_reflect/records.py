@@ -54,6 +54,11 @@ class ToolCall:
         return cls(name=name, arguments=args, id=cid)
 
 
+def call_objects(calls: list[ToolCall]) -> list[dict[str, Any]]:
+    """Calls as ``{"name", "arguments"}`` objects: what is compared, without ids."""
+    return [{"name": c.name, "arguments": c.arguments} for c in calls]
+
+
 @dataclass
 class Message:
     """A chat turn after the system prompt.

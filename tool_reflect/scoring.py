@@ -8,7 +8,7 @@ from typing import Any
 
 from tool_reflect.matching import match_calls
 from tool_reflect.parsing import ParsedOutput, parse_output
-from tool_reflect.records import RepairItem, ToolCall
+from tool_reflect.records import RepairItem, ToolCall, call_objects
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ class AttemptVerdict:
     @property
     def calls(self) -> list[dict[str, Any]]:
         """The parsed calls as ``{"name", "arguments"}`` objects."""
-        return [{"name": c.name, "arguments": c.arguments} for c in self.tool_calls]
+        return call_objects(self.tool_calls)
 
     def to_dict(self) -> dict[str, Any]:
         """Readable JSON: pass flag, partial score, errors, the parsed calls (and the

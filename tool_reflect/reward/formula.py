@@ -12,7 +12,7 @@ from typing import Any
 from tool_reflect import json_values
 from tool_reflect.matching import value_key
 from tool_reflect.parsing import ParsedOutput
-from tool_reflect.records import ToolCall
+from tool_reflect.records import ToolCall, call_objects
 from tool_reflect.reward.similarity import lexical_similarity
 from tool_reflect.scoring import verdict
 
@@ -88,7 +88,7 @@ def _text(v: Any) -> str:
 
 
 def _concat(p: ParsedOutput) -> str:
-    calls = json_values.dumps([{"name": c.name, "arguments": c.arguments} for c in p.calls])
+    calls = json_values.dumps(call_objects(p.calls))
     return f"{p.reflect or ''} {calls} {p.final or ''}"
 
 
