@@ -44,13 +44,14 @@ def loads(text: str) -> Any:
 
 
 def _compiled() -> tuple[Any, Any]:
-    """msgspec's JSON decoder and sorted-key encoder (str keys only), a dependency on
-    CPython; ``(None, None)`` where msgspec is missing."""
+    """msgspec's JSON decoder, and its sorted-key MessagePack encoder (typed bytes: ints,
+    floats and booleans never encode alike), a dependency on CPython; ``(None, None)``
+    where msgspec is missing."""
     try:
         import msgspec
     except ImportError:
         return None, None
-    return msgspec.json.Decoder().decode, msgspec.json.Encoder(order="sorted").encode
+    return msgspec.json.Decoder().decode, msgspec.msgpack.Encoder(order="sorted").encode
 
 
 _COMPILED, _COMPILED_ENCODE = _compiled()

@@ -20,6 +20,7 @@ import marshal
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from tool_reflect import json_values
@@ -30,7 +31,7 @@ MATCHER_VERSION = "1.0.0"
 MODES = ("strict", "lenient")
 
 
-@dataclass
+@dataclass(slots=True)
 class CallMatch:
     """Result of comparing predicted calls with ground-truth calls."""
 
@@ -130,9 +131,10 @@ _ENCODE = json_values._COMPILED_ENCODE
 
 def _same_bytes(a: Any, b: Any) -> bool:
     """For Python-equal ``a`` and ``b``: do they encode alike, so that no ``1`` stands for
-    ``1.0`` or ``true`` and no ``0.0`` for ``-0.0``? msgspec's sorted-key JSON encoder
-    where installed (a float's text always holds ``.`` or ``e``; it refuses non-string keys
-    and other types, which then are walked); else ``marshal`` bytes in format 2, which has
+    ``1.0`` or ``true`` and no ``0.0`` for ``-0.0``? msgspec's sorted-key MessagePack
+    encoder where installed (integers, floats and booleans have their own type bytes, a
+    float is its 64 bits; what it refuses, such as integers past 64 bits or unsortable
+    keys, is walked); else ``marshal`` bytes in format 2, which has
     no back-references: they depend only on types, values and key order, never on how many
     references an object has (a decoder that shares or caches strings gives the same bytes).
     """
@@ -197,22 +199,36 @@ def match_calls(pred: list[ToolCall], gold: list[ToolCall], mode: str = "strict"
 
 
 def _strict(pred: list[ToolCall], gold: list[ToolCall]) -> CallMatch:
-    """Strict matching, the common shapes first: calls equal in order (the greedy pairing
-    would pair that prefix the same way), then extra or missing calls after that prefix,
-    or one differing call."""
-    same, shorter = 0, min(len(pred), len(gold))
+    """Strict matching, the common shapes first: one call each, or calls equal in order
+    (the greedy pairing would pair that prefix the same way), then extra or missing calls
+    after that prefix."""
+    n = len(gold)
+    if len(pred) == n:
+        if n == 1:
+            return _one_each(pred[0], gold[0])
+        if _all_same(pred, gold):
+            return CallMatch(True, n, n, n, [])  # the exact repair
+    same, shorter = 0, min(len(pred), n)
     while same < shorter and _same_call(pred[same], gold[same]):
         same += 1
     if same == shorter:  # the rest of the longer list has no partner
         errors = _unpartnered(gold[same:], pred[same:])
-        return CallMatch(not errors, same, len(gold), len(pred), errors)
-    if len(pred) == len(gold) == 1:  # one call each, and they differ: what _explain names
-        p, g = pred[0], gold[0]
-        errors = (_arg_errors(g, p, "strict", None) if p.name == g.name
-                  else [f"wrong_name:{g.name}"])
-        return CallMatch(False, 0, 1, 1, errors)
+        return CallMatch(False, same, len(gold), len(pred), errors)
     pm, gm = _pair_equal(pred, gold, "strict", {}, same, same)
     return _paired(pred, gold, "strict", {}, pm, gm)
+
+
+def _one_each(p: ToolCall, g: ToolCall) -> CallMatch:
+    """One predicted and one gold call: equal, or their differences as ``_explain`` names
+    them. Differing arguments are compared once, argument by argument."""
+    if p.name != g.name:
+        return CallMatch(False, 0, 1, 1, [f"wrong_name:{g.name}"])
+    if _python_equal(p.arguments, g.arguments) and _same_bytes(p.arguments, g.arguments):
+        return CallMatch(True, 1, 1, 1, [])
+    errors = _arg_diffs(g, p, "strict", None)
+    if errors or not same_value(p.arguments, g.arguments):  # (no difference found: settle)
+        return CallMatch(False, 0, 1, 1, errors or [f"duplicate_call:{g.name}"])
+    return CallMatch(True, 1, 1, 1, [])
 
 
 def _paired(pred: list[ToolCall], gold: list[ToolCall], mode: str,
@@ -222,6 +238,24 @@ def _paired(pred: list[ToolCall], gold: list[ToolCall], mode: str,
     exact = n_matched == len(gold) == len(pred)
     errors = [] if exact else _explain(pred, gold, pm, gm, mode, defaults)
     return CallMatch(exact, n_matched, len(gold), len(pred), errors)
+
+
+_NAME_ARGS = attrgetter("name", "arguments")
+
+
+def _all_same(pred: list[ToolCall], gold: list[ToolCall]) -> bool:
+    """Sufficient for the calls being equal in order, checked at C speed for the whole
+    lists: names and arguments Python-equal, with the same bytes (as in ``same_value``)."""
+    p, g = list(map(_NAME_ARGS, pred)), list(map(_NAME_ARGS, gold))
+    return _python_equal(p, g) and _same_bytes(p, g)
+
+
+def _python_equal(a: Any, b: Any) -> bool:
+    """``a == b``, or False where comparing raises (values that are not JSON)."""
+    try:
+        return bool(a == b)
+    except Exception:  # the careful comparison decides
+        return False
 
 
 def _same_call(p: ToolCall, g: ToolCall) -> bool:
@@ -300,6 +334,12 @@ def _shared_values(a: dict[str, Any], b: dict[str, Any]) -> int:
 
 
 def _arg_errors(g: ToolCall, p: ToolCall, mode: str, dflt: dict[str, Any] | None) -> list[str]:
+    """What differs between a gold call and the predicted call paired with it (a duplicate
+    when nothing does)."""
+    return _arg_diffs(g, p, mode, dflt) or [f"duplicate_call:{g.name}"]
+
+
+def _arg_diffs(g: ToolCall, p: ToolCall, mode: str, dflt: dict[str, Any] | None) -> list[str]:
     ga, pa = canonical_args(g.arguments, mode, dflt), canonical_args(p.arguments, mode, dflt)
     errs = [] if ga.keys() == pa.keys() else (
         [f"missing_arg:{g.name}.{k}" for k in ga if k not in pa]
@@ -310,7 +350,7 @@ def _arg_errors(g: ToolCall, p: ToolCall, mode: str, dflt: dict[str, Any] | None
             if not (x == y if type(x) is type(y) and type(x) in _EXACT_EQ else same_value(x, y)):
                 kind = "wrong_type" if json_type(x) != json_type(y) else "wrong_value"
                 errs.append(f"{kind}:{g.name}.{k}")
-    return errs or [f"duplicate_call:{g.name}"]
+    return errs
 
 
 _TYPE_NAMES = {float: "number", str: "string", list: "array", dict: "object"}

@@ -35,6 +35,7 @@ _LONG_STRINGS = 8  # strings past the decode window whose grown windows may fail
 _DEEP_FAILURE = 16  # a too-deep value counts as this many failures: 16 such attempts at most
 _FAILED_CHARS = 1 << 19  # characters failed decodes may read per parse before decoding stops
 _WINDOW = 8192
+_SHALLOW_CHARS = 2 * MAX_DEPTH + 2  # JSON text this short cannot nest deeper than MAX_DEPTH
 _WS = re.compile(r"\s*")  # always matches (possibly empty)
 
 
@@ -66,7 +67,7 @@ class _Budget:
         return self.failed_chars > _FAILED_CHARS
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedOutput:
     """What a completion holds, after ``<think>`` removal."""
 
@@ -138,14 +139,14 @@ def _fast_parse(text: str) -> ParsedOutput | None:
             style, values = "qwen", _fast_tagged(parts, tags, first)
         else:
             style, values = "llama", _fast_json(parts[-1])
-        calls: list[ToolCall | None] = []
+        calls: list[ToolCall] = []
         for value in values:
             calls += map(_plain_call, value) if type(value) is list else (_plain_call(value),)
-    except Exception:  # any surprise: the full parser decides
+    except Exception:  # a value that is not a plain call, or any surprise: the full parser
         return None
-    if not calls or len(calls) > _FAST_MAX_ITEMS or None in calls:
+    if not calls or len(calls) > _FAST_MAX_ITEMS:
         return None
-    return ParsedOutput(reflect, None, calls, [style] * len(calls), [])  # type: ignore[arg-type]
+    return ParsedOutput(reflect, None, calls, [style] * len(calls), [])
 
 
 def _fast_reflect(parts: list[str], tags: list[str]) -> tuple[str | None, int]:
@@ -185,7 +186,7 @@ def _fast_tagged(parts: list[str], tags: list[str], first: int) -> list[Any]:
     gaps = "".join(parts[2 * first::4])  # before each block, and after the last one
     if gaps and not gaps.isspace():
         return []
-    return [_fast_value(body) for body in parts[2 * first + 2::4]]
+    return list(map(_fast_value, parts[2 * first + 2::4]))
 
 
 def _fast_value(body: str, fallback: bool = True) -> Any:
@@ -195,7 +196,7 @@ def _fast_value(body: str, fallback: bool = True) -> Any:
     a non-empty object or array (the full parser names those). With ``fallback=False``, a
     text the compiled decoder refuses raises ValueError at once (the caller reads it
     another way)."""
-    if len(body) > 2 * MAX_DEPTH + 2 and not _plain(body, 0, len(body)):
+    if len(body) > _SHALLOW_CHARS and not _plain(body, 0, len(body)):
         return None  # (valid JSON of n characters nests at most n/2 deep)
     value = json_values.loads_small(body, fallback)
     return value if value and type(value) in (dict, list) else None
@@ -216,7 +217,7 @@ def _fast_json(rest: str) -> list[Any]:
             return [_fast_value(rest, fallback=False)]
         except ValueError:
             pass
-    elif len(rest) > 2 * MAX_DEPTH + 2 and not _plain(rest, 0, len(rest)):
+    elif len(rest) > _SHALLOW_CHARS and not _plain(rest, 0, len(rest)):
         return []
     values: list[Any] = []
     while pos < len(rest):  # (``rest`` is plain: checked above, or by _fast_value)
@@ -246,26 +247,31 @@ def _shallow(text: str, start: int, end: int) -> bool:
     return text.count("{", start, end) + text.count("[", start, end) <= MAX_DEPTH
 
 
-def _plain_call(v: Any) -> ToolCall | None:
+class _NotPlain(Exception):
+    """A decoded value the fast path leaves to the full parser."""
+
+
+def _plain_call(v: Any) -> ToolCall:
     """The call ``_add_call`` makes of a decoded value when it has nothing to say about
-    it (a name, object arguments under one key, shallow); ``None`` otherwise."""
+    it (a name, object arguments under one key, shallow); raises ``_NotPlain`` otherwise."""
     if type(v) is not dict:
-        return None
-    name = v.get("name")
-    if type(name) is not str or not name.strip():
-        return None
-    if "arguments" in v:
-        if "parameters" in v:
-            return None
-        args = v["arguments"]
-    else:
+        raise _NotPlain
+    name, args = v.get("name"), v.get("arguments", _ABSENT)
+    if args is _ABSENT:
         args = v.get("parameters")
-    if args is None:
+    elif "parameters" in v:
+        raise _NotPlain
+    if type(args) is not dict:
+        if args is not None:
+            raise _NotPlain
         args = {}
-    elif type(args) is not dict:
-        return None
+    if type(name) is not str or not name.strip():
+        raise _NotPlain
     cid = v.get("id")
     return ToolCall(name, args, cid if type(cid) is str else None)
+
+
+_ABSENT = object()
 
 
 def _parse_into(parsed: ParsedOutput, output: Any) -> None:

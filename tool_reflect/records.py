@@ -28,7 +28,7 @@ UNKNOWN = "unknown"
 ROLES = ("user", "assistant", "tool")
 
 
-@dataclass
+@dataclass(slots=True)
 class ToolCall:
     """One function call: a name and a JSON object of arguments."""
 
