@@ -276,6 +276,18 @@ def test_calls_compare_as_multisets_in_any_order():
     assert (m.n_matched, m.errors) == (1, ["wrong_name:f"])
 
 
+@pytest.mark.parametrize("args", [{"x": 2 ** 70}, {"x": [1, {2: "int key"}]}, {"x": "\udc80"}])
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_equal_calls_match_when_the_fast_settle_is_refused(args, n):
+    """Values the typed-bytes encoder refuses (ints past 64 bits, non-string keys, lone
+    surrogates) are compared the careful way: equal calls still match."""
+    gold = [ToolCall(f"f{i}", dict(args)) for i in range(n)]
+    pred = [ToolCall(f"f{i}", {k: v for k, v in args.items()}) for i in range(n)]
+    m = match_calls(pred, gold)
+    assert (m.exact, m.n_matched, m.errors) == (True, n, [])
+    assert match_calls(pred[::-1], gold).exact
+
+
 def test_tags_match_ascii_case_insensitively_only():
     call = '{"name": "f", "arguments": {"x": 1}}'
     assert [c.name for c in parse_output(f"<TOOL_CALL>{call}</Tool_Call>").calls] == ["f"]

@@ -213,7 +213,7 @@ def _strict(pred: list[ToolCall], gold: list[ToolCall]) -> CallMatch:
         same += 1
     if same == shorter:  # the rest of the longer list has no partner
         errors = _unpartnered(gold[same:], pred[same:])
-        return CallMatch(False, same, len(gold), len(pred), errors)
+        return CallMatch(not errors, same, len(gold), len(pred), errors)
     pm, gm = _pair_equal(pred, gold, "strict", {}, same, same)
     return _paired(pred, gold, "strict", {}, pm, gm)
 

@@ -212,25 +212,34 @@ def _fast_json(rest: str) -> list[Any]:
     pos = _skip_ws(rest, 0)
     if not _CALL_HERE.match(rest, pos):
         return []
-    if not ("]\n[" in rest or "}\n{" in rest):  # (else likely one value per line)
-        try:  # the common case: one value to the end of the text
-            return [_fast_value(rest, fallback=False)]
-        except ValueError:
-            pass
-    elif len(rest) > _SHALLOW_CHARS and not _plain(rest, 0, len(rest)):
+    try:  # the common shapes: one value to the end of the text, or one value per line
+        if "]\n[" in rest or "}\n{" in rest:
+            return _fast_lines(rest)
+        return [_fast_value(rest, fallback=False)]
+    except ValueError:
+        pass
+    if not _plain(rest, 0, len(rest)):
         return []
     values: list[Any] = []
-    while pos < len(rest):  # (``rest`` is plain: checked above, or by _fast_value)
+    while pos < len(rest):
         if not _CALL_HERE.match(rest, pos):
             return []
-        if len(values) == 1:  # two values are the common case: try the rest as the last
-            try:
-                return [values[0], _fast_value(rest[pos:], fallback=False)]
-            except ValueError:
-                pass
         value, end = json_values.raw_decode(rest, pos)
         values.append(value)
         pos = _skip_ws(rest, end)
+    return values
+
+
+def _fast_lines(rest: str) -> list[Any]:
+    """The values of ``rest`` when each line holds one call value or JSON whitespace only
+    (JSON values end where their closing bracket is, so each is the value the full parser
+    reads from that line's call start); ValueError for any other shape."""
+    values = []
+    for line in rest.split("\n"):
+        if line.strip(" \t\r"):
+            if not _CALL_HERE.match(line, _skip_ws(line, 0)):
+                raise ValueError("not a call value on this line")
+            values.append(_fast_value(line, fallback=False))
     return values
 
 
