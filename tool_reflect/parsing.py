@@ -132,7 +132,10 @@ def _fast_parse(text: str) -> ParsedOutput | None:
         tags = parts[1::2]
         if not _LOWER_TAGS.issuperset(tags):
             tags = [t.lower() for t in tags]
-        reflect, first = _fast_reflect(parts, tags)
+        if tags[:2] == _REFLECT_PAIR and _NON_CALL.isdisjoint(tags[2:]):  # the common shape
+            reflect, first = (None, -1) if parts[0].strip() else (parts[2].strip(), 2)
+        else:
+            reflect, first = _fast_reflect(parts, tags)
         if first < 0 or ("`" in text and "```" in "".join(parts[2 * first:])):
             return None  # a code fence after the reflection: the full parser
         if first < len(tags):
@@ -155,8 +158,6 @@ def _fast_reflect(parts: list[str], tags: list[str]) -> tuple[str | None, int]:
     after the reflection (the full parser removes think blocks first, then the reflection);
     index -1 when it is not of that shape. (A second ``</reflect>`` is a later tag that is
     not ``<tool_call>``, which the callers decline.)"""
-    if tags[:2] == _REFLECT_PAIR and _NON_CALL.isdisjoint(tags[2:]):
-        return (None, -1) if parts[0].strip() else (parts[2].strip(), 2)  # the common shape
     if not _NO_THINK.isdisjoint(tags):
         return None, -1
     if "<reflect>" not in tags:
@@ -196,8 +197,9 @@ def _fast_value(body: str, fallback: bool = True) -> Any:
     a non-empty object or array (the full parser names those). With ``fallback=False``, a
     text the compiled decoder refuses raises ValueError at once (the caller reads it
     another way)."""
-    if len(body) > _SHALLOW_CHARS and not _plain(body, 0, len(body)):
-        return None  # (valid JSON of n characters nests at most n/2 deep)
+    n = len(body)  # (valid JSON of n characters nests at most n/2 deep)
+    if n > _SHALLOW_CHARS and (n > _WINDOW or body.count("{") + body.count("[") > MAX_DEPTH):
+        return None  # not _plain: the full parser decides
     value = json_values.loads_small(body, fallback)
     return value if value and type(value) in (dict, list) else None
 
