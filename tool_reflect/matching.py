@@ -223,11 +223,8 @@ def _one_each(p: ToolCall, g: ToolCall) -> CallMatch:
     them. Differing arguments are compared once, argument by argument."""
     if p.name != g.name:
         return CallMatch(False, 0, 1, 1, [f"wrong_name:{g.name}"])
-    try:
-        if p.arguments == g.arguments and _same_bytes(p.arguments, g.arguments):
-            return CallMatch(True, 1, 1, 1, [])
-    except Exception:  # values that are not JSON: the careful comparison below decides
-        pass
+    if _settled(p.arguments, g.arguments):
+        return CallMatch(True, 1, 1, 1, [])
     errors = _arg_diffs(g, p, "strict", None)
     if errors or not same_value(p.arguments, g.arguments):  # (no difference found: settle)
         return CallMatch(False, 0, 1, 1, errors or [f"duplicate_call:{g.name}"])
@@ -249,10 +246,16 @@ _NAME_ARGS = attrgetter("name", "arguments")
 def _all_same(pred: list[ToolCall], gold: list[ToolCall]) -> bool:
     """Sufficient for the calls being equal in order, checked at C speed for the whole
     lists: names and arguments Python-equal, with the same bytes (as in ``same_value``)."""
-    p, g = list(map(_NAME_ARGS, pred)), list(map(_NAME_ARGS, gold))
+    return _settled(list(map(_NAME_ARGS, pred)), list(map(_NAME_ARGS, gold)))
+
+
+def _settled(a: Any, b: Any) -> bool:
+    """Sufficient for ``a`` and ``b`` being equal JSON: Python-equal with the same typed
+    bytes. False where comparing raises (values that are not JSON): the careful
+    comparison decides."""
     try:
-        return p == g and _same_bytes(p, g)
-    except Exception:  # values that are not JSON: the careful comparison decides
+        return a == b and _same_bytes(a, b)
+    except Exception:
         return False
 
 

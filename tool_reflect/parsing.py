@@ -197,9 +197,8 @@ def _fast_value(body: str, fallback: bool = True) -> Any:
     a non-empty object or array (the full parser names those). With ``fallback=False``, a
     text the compiled decoder refuses raises ValueError at once (the caller reads it
     another way)."""
-    n = len(body)  # (valid JSON of n characters nests at most n/2 deep)
-    if n > _SHALLOW_CHARS and (n > _WINDOW or body.count("{") + body.count("[") > MAX_DEPTH):
-        return None  # not _plain: the full parser decides
+    if len(body) > _SHALLOW_CHARS and not _plain(body):
+        return None  # (valid JSON of n characters nests at most n/2 deep)
     value = json_values.loads_small(body, fallback)
     return value if value and type(value) in (dict, list) else None
 
@@ -220,7 +219,7 @@ def _fast_json(rest: str) -> list[Any]:
         return [_fast_value(rest, fallback=False)]
     except ValueError:
         pass
-    if not _plain(rest, 0, len(rest)):
+    if not _plain(rest):
         return []
     values: list[Any] = []
     while pos < len(rest):
@@ -245,11 +244,11 @@ def _fast_lines(rest: str) -> list[Any]:
     return values
 
 
-def _plain(text: str, start: int, end: int) -> bool:
-    """A value the full parser reads the same way: within its decode window, and shallow
-    (deeper values reach the decoder's recursion limit at a depth that depends on the
-    caller's stack)."""
-    return end - start <= _WINDOW and _shallow(text, start, end)
+def _plain(text: str) -> bool:
+    """Values in ``text`` are read by the full parser the same way: within its decode
+    window, and shallow (deeper values reach the decoder's recursion limit at a depth that
+    depends on the caller's stack)."""
+    return len(text) <= _WINDOW and _shallow(text, 0, len(text))
 
 
 def _shallow(text: str, start: int, end: int) -> bool:

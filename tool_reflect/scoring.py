@@ -59,8 +59,7 @@ def verdict(parsed: ParsedOutput, gold: list[ToolCall], mode: str = "strict",
     calls (as multisets, in ``mode``) and no call block is malformed."""
     match = match_calls(parsed.calls, gold, mode, tools)
     if not parsed.issues:  # the usual case: no lists to build
-        return AttemptVerdict(match.exact, 1.0 if match.exact else match.partial, match.errors,
-                              parsed.calls)
+        return AttemptVerdict(match.exact, match.partial, match.errors, parsed.calls)
     fmt_errors = [f"format:{i.code}" for i in parsed.errors]
     warnings = [f"format:{i.code}" for i in parsed.issues if i.severity != "error"]
     passed = match.exact and not fmt_errors
