@@ -276,6 +276,35 @@ def test_calls_compare_as_multisets_in_any_order():
     assert (m.n_matched, m.errors) == (1, ["wrong_name:f"])
 
 
+SMALL_ARGS = st.dictionaries(st.sampled_from(["x", "y"]), st.sampled_from([0, 1, 1.0, True, "1"]),
+                             max_size=2)
+CALLS = st.builds(ToolCall, st.sampled_from(["f", "g", "h"]), SMALL_ARGS)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(CALLS, st.lists(CALLS, max_size=4))
+def test_one_predicted_call_is_explained_as_the_general_pairing_explains_it(p, gold):
+    """The shortcut for one predicted call names what the multiset pairing names."""
+    general = matching._paired([p], gold, "strict", {},
+                               *matching._pair_equal([p], gold, "strict", {}))
+    m = match_calls([p], gold)
+    assert (m.exact, m.n_matched, m.n_gold, m.errors) == (
+        general.exact, general.n_matched, general.n_gold, general.errors)
+
+
+@pytest.mark.parametrize(("gold", "matched", "errors"), [
+    ([ToolCall("g", {}), ToolCall("f", {"x": 1}), ToolCall("f", {})], 1,
+     ["missing_call:g", "missing_call:f"]),  # its equal partner, the others missing
+    ([ToolCall("g", {}), ToolCall("f", {"x": 2}), ToolCall("f", {})], 0,
+     ["wrong_value:f.x", "missing_call:g", "missing_call:f"]),  # first of its name
+    ([ToolCall("g", {}), ToolCall("h", {})], 0, ["wrong_name:g", "missing_call:h"]),
+    ([], 0, ["extra_call:f"]),
+])
+def test_one_predicted_call_against_several(gold, matched, errors):
+    m = match_calls([ToolCall("f", {"x": 1})], gold)
+    assert (m.exact, m.n_matched, m.errors) == (False, matched, errors)
+
+
 @pytest.mark.parametrize("args", [{"x": 2 ** 70}, {"x": [1, {2: "int key"}]}, {"x": "\udc80"}])
 @pytest.mark.parametrize("n", [1, 2, 3])
 def test_equal_calls_match_when_the_fast_settle_is_refused(args, n):

@@ -208,6 +208,8 @@ def _strict(pred: list[ToolCall], gold: list[ToolCall]) -> CallMatch:
             return _one_each(pred[0], gold[0])
         if _all_same(pred, gold):
             return CallMatch(True, n, n, n, [])  # the exact repair
+    if len(pred) == 1:
+        return _one_of_many(pred[0], gold)
     same, shorter = 0, min(len(pred), n)
     while same < shorter and _same_call(pred[same], gold[same]):
         same += 1
@@ -229,6 +231,28 @@ def _one_each(p: ToolCall, g: ToolCall) -> CallMatch:
     if errors or not same_value(p.arguments, g.arguments):  # (no difference found: settle)
         return CallMatch(False, 0, 1, 1, errors or [f"duplicate_call:{g.name}"])
     return CallMatch(True, 1, 1, 1, [])
+
+
+def _one_of_many(p: ToolCall, gold: list[ToolCall]) -> CallMatch:
+    """One predicted call and no or several gold calls: what ``_pair_equal`` and
+    ``_explain`` conclude, without their lists. The first equal gold call is its partner
+    and the others are missing; with no equal one, the first gold call of its name is
+    paired with it (that pair's argument errors first), or, with none, the first gold
+    call is named a ``wrong_name``."""
+    n = len(gold)
+    if not n:
+        return CallMatch(False, 0, 0, 1, [f"extra_call:{p.name}"])
+    for j, g in enumerate(gold):
+        if _same_call(p, g):
+            return CallMatch(False, 1, n, 1, _missing(gold, j))
+    for j, g in enumerate(gold):
+        if g.name == p.name:
+            return CallMatch(False, 0, n, 1, _arg_errors(g, p, "strict", None) + _missing(gold, j))
+    return CallMatch(False, 0, n, 1, [f"wrong_name:{gold[0].name}"] + _missing(gold, 0))
+
+
+def _missing(gold: list[ToolCall], skip: int) -> list[str]:
+    return [f"missing_call:{g.name}" for i, g in enumerate(gold) if i != skip]
 
 
 def _paired(pred: list[ToolCall], gold: list[ToolCall], mode: str,
