@@ -43,10 +43,14 @@ class CallMatch:
 
     @property
     def partial(self) -> float:
-        """Matched calls over the larger of the two counts: extra calls cost as much as
-        missing ones."""
-        denom = max(self.n_gold, self.n_pred)
-        return 1.0 if denom == 0 else self.n_matched / denom
+        return partial_score(self.n_matched, self.n_gold, self.n_pred)
+
+
+def partial_score(n_matched: int, n_gold: int, n_pred: int) -> float:
+    """Matched calls over the larger of the two counts: extra calls cost as much as
+    missing ones (1 when both sides have no call)."""
+    denom = n_gold if n_gold > n_pred else n_pred
+    return n_matched / denom if denom else 1.0
 
 
 def _normalise(value: Any) -> Any:
@@ -119,31 +123,14 @@ def same_value(a: Any, b: Any) -> bool:
     if ta is type(b) and ta in _EXACT_EQ:
         return bool(a == b)
     try:
-        if (ta is dict or ta is list) and a == b and _same_bytes(a, b):
-            return True  # Python-equal and the same bytes: same types, values (and keys)
+        if (ta is dict or ta is list) and _settled(a, b):
+            return True
         return _same(a, b)
     except (_NotJSON, RecursionError, ValueError, TypeError):
         return value_key(a) == value_key(b)
 
 
 _ENCODE = json_values._COMPILED_ENCODE
-
-
-def _same_bytes(a: Any, b: Any) -> bool:
-    """For Python-equal ``a`` and ``b``: do they encode alike, so that no ``1`` stands for
-    ``1.0`` or ``true`` and no ``0.0`` for ``-0.0``? msgspec's sorted-key MessagePack
-    encoder where installed (integers, floats and booleans have their own type bytes, a
-    float is its 64 bits; what it refuses, such as integers past 64 bits or unsortable
-    keys, is walked); else ``marshal`` bytes in format 2, which has
-    no back-references: they depend only on types, values and key order, never on how many
-    references an object has (a decoder that shares or caches strings gives the same bytes).
-    """
-    if _ENCODE is not None:
-        try:
-            return bool(_ENCODE(a) == _ENCODE(b))
-        except Exception:  # refused: the walk decides
-            return False
-    return marshal.dumps(a, 2) == marshal.dumps(b, 2)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -190,15 +177,23 @@ def _str_keys(d: dict[Any, Any]) -> bool:
 def match_calls(pred: list[ToolCall], gold: list[ToolCall], mode: str = "strict",
                 tools: list[dict[str, Any]] | None = None) -> CallMatch:
     """Compare predicted calls with ground-truth calls as multisets; name every difference."""
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    n_matched, errors = matched_calls(pred, gold, mode, tools)
+    return CallMatch(not errors, n_matched, len(gold), len(pred), errors)
+
+
+def matched_calls(pred: list[ToolCall], gold: list[ToolCall], mode: str = "strict",
+                  tools: list[dict[str, Any]] | None = None) -> tuple[int, list[str]]:
+    """``match_calls`` without its record: how many calls have an equal partner, and every
+    difference named (none named: the match is exact)."""
     if mode == "strict":
         return _strict(pred, gold)
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     defaults = _defaults(tools)
     return _paired(pred, gold, mode, defaults, *_pair_equal(pred, gold, mode, defaults))
 
 
-def _strict(pred: list[ToolCall], gold: list[ToolCall]) -> CallMatch:
+def _strict(pred: list[ToolCall], gold: list[ToolCall]) -> tuple[int, list[str]]:
     """Strict matching, the common shapes first: one call each, or calls equal in order
     (the greedy pairing would pair that prefix the same way), then extra or missing calls
     after that prefix."""
@@ -207,33 +202,32 @@ def _strict(pred: list[ToolCall], gold: list[ToolCall]) -> CallMatch:
         if n == 1:
             return _one_each(pred[0], gold[0])
         if _all_same(pred, gold):
-            return CallMatch(True, n, n, n, [])  # the exact repair
+            return n, []  # the exact repair
     if len(pred) == 1:
         return _one_of_many(pred[0], gold)
     same, shorter = 0, min(len(pred), n)
     while same < shorter and _same_call(pred[same], gold[same]):
         same += 1
     if same == shorter:  # the rest of the longer list has no partner
-        errors = _unpartnered(gold[same:], pred[same:])
-        return CallMatch(not errors, same, len(gold), len(pred), errors)
+        return same, _unpartnered(gold[same:], pred[same:])
     pm, gm = _pair_equal(pred, gold, "strict", {}, same, same)
     return _paired(pred, gold, "strict", {}, pm, gm)
 
 
-def _one_each(p: ToolCall, g: ToolCall) -> CallMatch:
+def _one_each(p: ToolCall, g: ToolCall) -> tuple[int, list[str]]:
     """One predicted and one gold call: equal, or their differences as ``_explain`` names
     them. Differing arguments are compared once, argument by argument."""
     if p.name != g.name:
-        return CallMatch(False, 0, 1, 1, [f"wrong_name:{g.name}"])
+        return 0, [f"wrong_name:{g.name}"]
     if _settled(p.arguments, g.arguments):
-        return CallMatch(True, 1, 1, 1, [])
+        return 1, []
     errors = _arg_diffs(g, p, "strict", None)
     if errors or not same_value(p.arguments, g.arguments):  # (no difference found: settle)
-        return CallMatch(False, 0, 1, 1, errors or [f"duplicate_call:{g.name}"])
-    return CallMatch(True, 1, 1, 1, [])
+        return 0, errors or [f"duplicate_call:{g.name}"]
+    return 1, []
 
 
-def _one_of_many(p: ToolCall, gold: list[ToolCall]) -> CallMatch:
+def _one_of_many(p: ToolCall, gold: list[ToolCall]) -> tuple[int, list[str]]:
     """One predicted call and no or several gold calls: what ``_pair_equal`` and
     ``_explain`` conclude, without their lists. The first equal gold call is its partner
     and the others are missing; with no equal one, the first gold call of its name is
@@ -241,14 +235,14 @@ def _one_of_many(p: ToolCall, gold: list[ToolCall]) -> CallMatch:
     call is named a ``wrong_name``."""
     n = len(gold)
     if not n:
-        return CallMatch(False, 0, 0, 1, [f"extra_call:{p.name}"])
+        return 0, [f"extra_call:{p.name}"]
     for j, g in enumerate(gold):
         if _same_call(p, g):
-            return CallMatch(False, 1, n, 1, _missing(gold, j))
+            return 1, _missing(gold, j)
     for j, g in enumerate(gold):
         if g.name == p.name:
-            return CallMatch(False, 0, n, 1, _arg_errors(g, p, "strict", None) + _missing(gold, j))
-    return CallMatch(False, 0, n, 1, [f"wrong_name:{gold[0].name}"] + _missing(gold, 0))
+            return 0, _arg_errors(g, p, "strict", None) + _missing(gold, j)
+    return 0, [f"wrong_name:{gold[0].name}"] + _missing(gold, 0)
 
 
 def _missing(gold: list[ToolCall], skip: int) -> list[str]:
@@ -256,12 +250,13 @@ def _missing(gold: list[ToolCall], skip: int) -> list[str]:
 
 
 def _paired(pred: list[ToolCall], gold: list[ToolCall], mode: str,
-            defaults: dict[str, dict[str, Any]], pm: list[bool], gm: list[bool]) -> CallMatch:
-    """The match, once it is known which calls have an equal partner."""
+            defaults: dict[str, dict[str, Any]], pm: list[bool],
+            gm: list[bool]) -> tuple[int, list[str]]:
+    """Matched count and errors, once it is known which calls have an equal partner (any
+    call without one is named, so no error means an exact match)."""
     n_matched = sum(gm)
     exact = n_matched == len(gold) == len(pred)
-    errors = [] if exact else _explain(pred, gold, pm, gm, mode, defaults)
-    return CallMatch(exact, n_matched, len(gold), len(pred), errors)
+    return n_matched, [] if exact else _explain(pred, gold, pm, gm, mode, defaults)
 
 
 _NAME_ARGS = attrgetter("name", "arguments")
@@ -274,11 +269,17 @@ def _all_same(pred: list[ToolCall], gold: list[ToolCall]) -> bool:
 
 
 def _settled(a: Any, b: Any) -> bool:
-    """Sufficient for ``a`` and ``b`` being equal JSON: Python-equal with the same typed
-    bytes. False where comparing raises (values that are not JSON): the careful
-    comparison decides."""
+    """Sufficient for ``a`` and ``b`` being equal JSON: Python-equal, and the same typed
+    bytes, so that no ``1`` stands for ``1.0`` or ``true`` and no ``0.0`` for ``-0.0``.
+    The bytes are msgspec's sorted-key MessagePack where installed (integers, floats and
+    booleans have their own type bytes, a float is its 64 bits), else ``marshal`` format 2,
+    which has no back-references (its bytes depend on types, values and key order, never
+    on how strings are shared). False where comparing or encoding raises (integers past 64
+    bits, unsortable keys, values that are not JSON): the careful comparison decides."""
     try:
-        return a == b and _same_bytes(a, b)
+        if _ENCODE is not None:
+            return a == b and _ENCODE(a) == _ENCODE(b)
+        return a == b and marshal.dumps(a, 2) == marshal.dumps(b, 2)
     except Exception:
         return False
 

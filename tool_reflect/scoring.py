@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from tool_reflect.matching import match_calls
+from tool_reflect.matching import matched_calls, partial_score
 from tool_reflect.parsing import ParsedOutput, parse_output
 from tool_reflect.records import RepairItem, ToolCall, call_objects
 
@@ -57,11 +57,13 @@ def verdict(parsed: ParsedOutput, gold: list[ToolCall], mode: str = "strict",
             tools: list[dict[str, Any]] | None = None) -> AttemptVerdict:
     """The one pass rule, for the metric and the reward's gate: the calls equal the gold
     calls (as multisets, in ``mode``) and no call block is malformed."""
-    match = match_calls(parsed.calls, gold, mode, tools)
+    calls = parsed.calls
+    n_matched, errors = matched_calls(calls, gold, mode, tools)
     if not parsed.issues:  # the usual case: no lists to build
-        return AttemptVerdict(match.exact, match.partial, match.errors, parsed.calls)
+        return AttemptVerdict(not errors, partial_score(n_matched, len(gold), len(calls)),
+                              errors, calls)
     fmt_errors = [f"format:{i.code}" for i in parsed.errors]
     warnings = [f"format:{i.code}" for i in parsed.issues if i.severity != "error"]
-    passed = match.exact and not fmt_errors
-    partial = 0.0 if fmt_errors else match.partial
-    return AttemptVerdict(passed, partial, fmt_errors + match.errors + warnings, parsed.calls)
+    passed = not errors and not fmt_errors
+    partial = 0.0 if fmt_errors else partial_score(n_matched, len(gold), len(calls))
+    return AttemptVerdict(passed, partial, fmt_errors + errors + warnings, calls)
