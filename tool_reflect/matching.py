@@ -216,15 +216,13 @@ def _strict(pred: list[ToolCall], gold: list[ToolCall]) -> tuple[int, list[str]]
 
 def _one_each(p: ToolCall, g: ToolCall) -> tuple[int, list[str]]:
     """One predicted and one gold call: equal, or their differences as ``_explain`` names
-    them. Differing arguments are compared once, argument by argument."""
+    them."""
     if p.name != g.name:
         return 0, [f"wrong_name:{g.name}"]
-    if _settled(p.arguments, g.arguments):
+    if _settled(p.arguments, g.arguments):  # the exact repair, without a further call
         return 1, []
-    errors = _arg_diffs(g, p, "strict", None)
-    if errors or not same_value(p.arguments, g.arguments):  # (no difference found: settle)
-        return 0, errors or [f"duplicate_call:{g.name}"]
-    return 1, []
+    errors = _differences(g, p)
+    return (0 if errors else 1), errors
 
 
 def _one_of_many(p: ToolCall, gold: list[ToolCall]) -> tuple[int, list[str]]:
@@ -233,16 +231,30 @@ def _one_of_many(p: ToolCall, gold: list[ToolCall]) -> tuple[int, list[str]]:
     and the others are missing; with no equal one, the first gold call of its name is
     paired with it (that pair's argument errors first), or, with none, the first gold
     call is named a ``wrong_name``."""
-    n = len(gold)
-    if not n:
+    if not gold:
         return 0, [f"extra_call:{p.name}"]
-    for j, g in enumerate(gold):
-        if _same_call(p, g):
-            return 1, _missing(gold, j)
+    first: tuple[int, list[str]] | None = None  # the first gold call of its name
     for j, g in enumerate(gold):
         if g.name == p.name:
-            return 0, _arg_errors(g, p, "strict", None) + _missing(gold, j)
-    return 0, [f"wrong_name:{gold[0].name}"] + _missing(gold, 0)
+            errors = _differences(g, p)
+            if not errors:
+                return 1, _missing(gold, j)
+            first = first or (j, errors)
+    if first is None:
+        return 0, [f"wrong_name:{gold[0].name}"] + _missing(gold, 0)
+    return 0, first[1] + _missing(gold, first[0])
+
+
+def _differences(g: ToolCall, p: ToolCall) -> list[str]:
+    """What differs between two calls of the same name (strict), as ``_arg_errors``
+    names it; nothing when they are equal. Equal arguments are settled at C speed,
+    differing ones compared once, argument by argument."""
+    if _settled(p.arguments, g.arguments):
+        return []
+    errors = _arg_diffs(g, p, "strict", None)
+    if errors or not same_value(p.arguments, g.arguments):  # (no difference found: settle)
+        return errors or [f"duplicate_call:{g.name}"]
+    return []
 
 
 def _missing(gold: list[ToolCall], skip: int) -> list[str]:
