@@ -26,7 +26,6 @@ sys.path.insert(0, str(ROOT))
 
 from tool_reflect.formats import render_target  # noqa: E402
 from tool_reflect.formats.original_files import read_dataset  # noqa: E402
-from tool_reflect.json_values import canonical  # noqa: E402
 from tool_reflect.parsing import ParsedOutput, _fast_parse, _parse_into, parse_output  # noqa: E402
 from tool_reflect.scoring import score_attempt  # noqa: E402
 
@@ -90,11 +89,6 @@ def make(rng: random.Random, golds: list[str]) -> object:
     return rng.choice(NON_TEXT)
 
 
-def view(p: ParsedOutput) -> tuple:
-    return (p.reflect, p.final, [(c.name, canonical(c.arguments), c.id) for c in p.calls],
-            p.styles, [(i.code, i.detail, i.severity) for i in p.issues])
-
-
 def check_fast_path(output: object, counts: Counter) -> None:
     """The fast path, where it answers, must equal the full parser."""
     fast = _fast_parse(output) if isinstance(output, str) else None
@@ -103,7 +97,7 @@ def check_fast_path(output: object, counts: Counter) -> None:
     counts["fast_path_taken"] += 1
     full = ParsedOutput()
     _parse_into(full, output)
-    if view(fast) != view(full):
+    if fast.summary() != full.summary():
         counts["fast_path_disagreements"] += 1
         if counts["fast_path_disagreements"] <= 3:
             print(f"fast path differs on {output!r:.100}")

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from tool_reflect import json_values, matching
 from tool_reflect.formats import render_target
 from tool_reflect.formats.original_files import read_dataset
-from tool_reflect.json_values import canonical
 from tool_reflect.matching import match_calls, same_value, value_key
 from tool_reflect.parsing import (
     _CALL_HERE,
@@ -47,12 +46,6 @@ def decoder(request):
     json_values._COMPILED, matching._ENCODE = saved
 
 
-def view(p: ParsedOutput) -> tuple:
-    """Everything a verdict or a reward reads from a parse."""
-    return (p.reflect, p.final, [(c.name, canonical(c.arguments), c.id) for c in p.calls],
-            p.styles, [(i.code, i.detail, i.severity) for i in p.issues])
-
-
 def full(text: str) -> ParsedOutput:
     parsed = ParsedOutput()
     _parse_into(parsed, text)
@@ -62,7 +55,7 @@ def full(text: str) -> ParsedOutput:
 def agrees(text: str) -> bool | None:
     """None when the fast path declines, else whether it equals the full parser."""
     fast = _fast_parse(text)
-    return None if fast is None else view(fast) == view(full(text))
+    return None if fast is None else fast.summary() == full(text).summary()
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +147,7 @@ def test_the_call_start_regex_is_the_call_search_at_its_start(tokens):
 def test_llama_values_one_per_line_take_the_fast_path(text, names):
     fast = _fast_parse(text)
     assert fast is not None and "".join(c.name for c in fast.calls) == names
-    assert view(fast) == view(full(text))
+    assert fast.summary() == full(text).summary()
 
 
 def test_tags_quoted_in_the_reflection_stay_on_the_fast_path():
@@ -170,7 +163,7 @@ def test_tags_quoted_in_the_reflection_stay_on_the_fast_path():
 def test_edge_shapes_agree_with_the_full_parser(text):
     assert agrees(text) is not False
     fast = _fast_parse(text)
-    assert view(parse_output(text)) == view(fast if fast is not None else full(text))
+    assert parse_output(text).summary() == (fast if fast is not None else full(text)).summary()
 
 
 def test_fast_path_declines_what_it_does_not_read():
@@ -397,5 +390,5 @@ def test_nesting_limit_holds_with_150_free_levels(levels):
     inner = "[" * (levels - 1) + "]" * (levels - 1)
     text = '<tool_call>{"name": "f", "arguments": {"a": ' + inner + "}}</tool_call>"
     fast, slow = _at_stack_depth(150, lambda: (parse_output(text), full(text)))
-    assert view(fast) == view(slow)
+    assert fast.summary() == slow.summary()
     assert [i.code for i in fast.issues] == ([] if levels == 128 else ["nesting_too_deep"])

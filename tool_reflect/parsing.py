@@ -85,6 +85,13 @@ class ParsedOutput:
     def issue_codes(self) -> list[str]:
         return [i.code for i in self.issues]
 
+    def summary(self) -> tuple[Any, ...]:
+        """Everything a verdict or a reward reads from a parse, arguments as canonical JSON
+        (``1`` and ``1.0`` differ): parses with equal summaries score alike."""
+        return (self.reflect, self.final,
+                [(c.name, json_values.canonical(c.arguments), c.id) for c in self.calls],
+                self.styles, [(i.code, i.detail, i.severity) for i in self.issues])
+
     def add(self, code: str, detail: str = "", severity: str = "error") -> None:
         if len(self.issues) < MAX_ISSUES:
             self.issues.append(Issue(code, detail[:120], severity))
