@@ -116,7 +116,7 @@ def test_random_documents_and_their_mutations_are_read_alike(value, ascii_only, 
 
 @pytest.mark.parametrize("encoder", ["compiled", "marshal"])
 def test_same_value_settles_equal_values_by_bytes_whatever_the_decoder(encoder, monkeypatch):
-    """The type-exact bytes ignore how strings are shared (msgspec's sorted-key JSON, or
+    """The type-exact bytes ignore how strings are shared (msgspec's sorted-key MessagePack, or
     format-2 marshal), so a value the compiled decoder read (its keys cached and shared)
     has the bytes of the same value json read."""
     if encoder == "marshal":
